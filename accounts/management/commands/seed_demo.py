@@ -1,0 +1,192 @@
+"""A believable demo: vendor staff, three partners with admins and users, queues and leads. Idempotent."""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Contact, PartnerAccount, PartnerLocation, PortalSettings, User
+from accounts.services import prm_enable
+from leads.models import Lead, Queue
+
+DEMO_PASSWORD = "demo-Password-2026"
+
+VENDOR = [
+    ("admin@acme.example", "Alex", "Admin", User.Role.VENDOR_ADMIN),
+    ("jana.novak@acme.example", "Jana", "Nováková", User.Role.CHANNEL_MANAGER),
+    ("pablo.ruiz@acme.example", "Pablo", "Ruiz", User.Role.CHANNEL_MANAGER),
+]
+
+PARTNERS = [
+    {
+        "name": "Northwind Solutions",
+        "owner": "jana.novak@acme.example",
+        "country": "CZ",
+        "industry": "IT services",
+        "locations": [("Prague HQ", "Prague", "CZ"), ("Brno", "Brno", "CZ")],
+        "people": [
+            ("petra@northwind.example", "Petra", "Dvořák", User.Role.PARTNER_ADMIN, None),
+            ("tomas@northwind.example", "Tomáš", "Svoboda", User.Role.PARTNER_USER, None),
+            ("eva@northwind.example", "Eva", "Černá", User.Role.PARTNER_USER, "Brno"),
+        ],
+    },
+    {
+        "name": "Baltic Systems",
+        "owner": "jana.novak@acme.example",
+        "country": "PL",
+        "industry": "Manufacturing software",
+        "locations": [("Warsaw", "Warsaw", "PL")],
+        "people": [
+            ("marta@baltic.example", "Marta", "Kowalska", User.Role.PARTNER_ADMIN, None),
+            ("piotr@baltic.example", "Piotr", "Nowak", User.Role.PARTNER_USER, None),
+        ],
+    },
+    {
+        "name": "Iberia Tech",
+        "owner": "pablo.ruiz@acme.example",
+        "country": "ES",
+        "industry": "Cloud consulting",
+        "locations": [("Madrid", "Madrid", "ES"), ("Barcelona", "Barcelona", "ES")],
+        "people": [
+            ("lucia@iberia.example", "Lucía", "García", User.Role.PARTNER_ADMIN, None),
+            ("diego@iberia.example", "Diego", "Martín", User.Role.PARTNER_USER, "Madrid"),
+        ],
+    },
+]
+
+QUEUES = [
+    ("EMEA Inbound", "Trade-show and web leads for Central Europe.", ["Northwind Solutions", "Baltic Systems"]),
+    ("Iberia Leads", "Leads from Spain and Portugal.", ["Iberia Tech"]),
+]
+
+COMPANIES = [
+    ("Kovo Hradec", "CZ", "Manufacturing"), ("Pivovar Lipno", "CZ", "Food & beverage"),
+    ("MedTech Ostrava", "CZ", "Healthcare"), ("Gdańsk Logistics", "PL", "Logistics"),
+    ("Kraków Fintech", "PL", "Financial services"), ("Wrocław Robotics", "PL", "Manufacturing"),
+    ("Sevilla Solar", "ES", "Energy"), ("Valencia Foods", "ES", "Food & beverage"),
+    ("Bilbao Steelworks", "ES", "Manufacturing"), ("Lisboa Retail", "PT", "Retail"),
+    ("Plzeň Automotive", "CZ", "Automotive"), ("Poznań Pharma", "PL", "Healthcare"),
+]
+FIRST = ["Jan", "Anna", "Marek", "Zofia", "Carlos", "Elena", "Luis", "Karolina", "Martin", "Lucie"]
+LAST = ["Horák", "Wiśniewska", "Fernández", "Procházka", "López", "Zielińska", "Kučera", "Sánchez"]
+SOURCES = ["Web form", "Trade show", "Webinar", "Partner referral", "Campaign"]
+
+VENDOR_STAFF_PERMS = {
+    "accounts": ["partneraccount", "partnerlocation", "contact", "user"],
+    "leads": ["lead", "queue"],
+    "opportunities": ["opportunity", "customeraccount", "customercontact"],
+}
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data and print the logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        rng = random.Random(2026)  # the same demo every time
+        now = timezone.now()
+        staff_group = self._channel_manager_group()
+        users = {}
+        for email, first, last, role in VENDOR:
+            user = self._user(email, first, last, role, None, None, now)
+            user.is_staff = True
+            user.is_superuser = role == User.Role.VENDOR_ADMIN
+            user.save(update_fields=["is_staff", "is_superuser"])
+            if role == User.Role.CHANNEL_MANAGER:
+                user.groups.add(staff_group)
+            users[email] = user
+
+        settings_row = PortalSettings.load()
+        if not settings_row.prm_enabled:
+            prm_enable(actor=users["admin@acme.example"])
+
+        partners = {}
+        for spec in PARTNERS:
+            partner, _ = PartnerAccount.objects.get_or_create(
+                name=spec["name"],
+                defaults={
+                    "owner": users[spec["owner"]],
+                    "country": spec["country"],
+                    "industry": spec["industry"],
+                    "is_partner": True,
+                    "partner_enabled_at": now,
+                },
+            )
+            partners[partner.name] = partner
+            locations = {}
+            for name, city, country in spec["locations"]:
+                locations[name], _ = PartnerLocation.objects.get_or_create(
+                    partner_account=partner, name=name, defaults={"city": city, "country": country}
+                )
+            for email, first, last, role, location in spec["people"]:
+                user = self._user(email, first, last, role, partner, locations.get(location), now)
+                users[email] = user
+                Contact.objects.get_or_create(
+                    partner_account=partner,
+                    email=email,
+                    defaults={"first_name": first, "last_name": last, "user": user,
+                              "location": locations.get(location)},
+                )
+
+        queues = {}
+        for name, description, members in QUEUES:
+            queue, _ = Queue.objects.get_or_create(name=name, defaults={"description": description})
+            queue.member_accounts.add(*[partners[m] for m in members])
+            queues[name] = queue
+
+        if not Lead.objects.exists():
+            self._leads(rng, queues, partners, users)
+
+        lines = [f"Demo ready. Password for every demo login: {DEMO_PASSWORD}"]
+        for email, user in users.items():
+            where = f" — {user.partner_account}" if user.partner_account_id else ""
+            lines.append(f"  {email:32} {user.get_role_display()}{where}")
+        return "\n".join(lines)
+
+    def _user(self, email, first, last, role, partner, location, now):
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={"first_name": first, "last_name": last, "role": role, "partner_account": partner,
+                      "location": location, "last_login": now - timedelta(days=1)},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _channel_manager_group(self):
+        group, _ = Group.objects.get_or_create(name="channel_manager")
+        perms = Permission.objects.filter(
+            content_type__app_label__in=VENDOR_STAFF_PERMS.keys(),
+        )
+        wanted = [p for p in perms if p.content_type.model in VENDOR_STAFF_PERMS[p.content_type.app_label]]
+        group.permissions.add(*wanted)
+        return group
+
+    def _leads(self, rng, queues, partners, users):
+        emea, iberia = queues["EMEA Inbound"], queues["Iberia Leads"]
+        for i in range(36):
+            company, country, industry = COMPANIES[i % len(COMPANIES)]
+            lead = Lead(
+                company=f"{company}" if i < len(COMPANIES) else f"{company} {i // len(COMPANIES) + 1}",
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                email=f"contact{i}@{company.split()[0].lower()}.example",
+                phone=f"+420 600 {100 + i:03d} {200 + i:03d}",
+                country=country,
+                industry=industry,
+                company_size=rng.choice(Lead.CompanySize.values),
+                source=rng.choice(SOURCES),
+                description="Asked for a demo of the platform and pricing for next quarter.",
+            )
+            if i % 3 == 2:  # some already assigned to partner reps
+                partner = partners["Northwind Solutions"] if country == "CZ" else partners["Baltic Systems"]
+                rep = partner.users.filter(role=User.Role.PARTNER_USER).order_by("email").first()
+                lead.owner, lead.partner_account = rep, partner
+                lead.status = rng.choice([Lead.Status.WORKING, Lead.Status.QUALIFIED])
+            else:
+                lead.queue = iberia if country in ("ES", "PT") else emea
+            lead.save()

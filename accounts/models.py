@@ -1,0 +1,216 @@
+"""Users, partner accounts, their locations and contacts, and the portal-wide PRM switch."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", User.Role.VENDOR_ADMIN)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """Everyone who signs in: vendor staff (admins, channel managers) and partner people."""
+
+    class Role(models.TextChoices):
+        VENDOR_ADMIN = "vendor_admin", _("Vendor admin")
+        CHANNEL_MANAGER = "channel_manager", _("Channel manager")
+        PARTNER_ADMIN = "partner_admin", _("Partner admin")
+        PARTNER_USER = "partner_user", _("Partner user")
+
+    PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.PARTNER_USER)
+    VENDOR_ROLES = (Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER)
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PARTNER_USER)
+    partner_account = models.ForeignKey(
+        "accounts.PartnerAccount",
+        verbose_name=_("partner account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    location = models.ForeignKey(
+        "accounts.PartnerLocation",
+        verbose_name=_("location scope"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scoped_users",
+        help_text=_("A partner user limited to one location sees that location's referrals only."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False, help_text=_("Set for a temporary password.")
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                name="user_partner_role_has_partner",
+                condition=(
+                    Q(role__in=["partner_admin", "partner_user"], partner_account__isnull=False)
+                    | Q(role__in=["vendor_admin", "channel_manager"], partner_account__isnull=True)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    @property
+    def is_partner(self):
+        return self.role in self.PARTNER_ROLES
+
+    @property
+    def is_partner_admin(self):
+        return self.role == self.Role.PARTNER_ADMIN
+
+    @property
+    def is_vendor_staff(self):
+        return self.role in self.VENDOR_ROLES or self.is_superuser
+
+    @property
+    def is_vendor_admin(self):
+        if self.is_superuser or self.role == self.Role.VENDOR_ADMIN:
+            return True
+        return self.groups.filter(name="prm_admin").exists()
+
+    @property
+    def is_channel_manager(self):
+        return self.role == self.Role.CHANNEL_MANAGER
+
+
+class PartnerAccount(models.Model):
+    """A company in the vendor's channel, owned by a channel manager."""
+
+    name = models.CharField(_("name"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("channel manager"),
+        on_delete=models.PROTECT,
+        related_name="owned_partner_accounts",
+        limit_choices_to={"role__in": ["vendor_admin", "channel_manager"]},
+    )
+    is_partner = models.BooleanField(_("enabled as partner"), default=False)
+    partner_enabled_at = models.DateTimeField(_("enabled as partner at"), null=True, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    industry = models.CharField(_("industry"), max_length=80, blank=True)
+    logo_url = models.CharField(_("logo URL"), max_length=500, blank=True)
+    primary_color = models.CharField(_("brand colour"), max_length=7, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner account")
+        verbose_name_plural = _("partner accounts")
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerLocation(models.Model):
+    """One of a partner's offices; referrals belong to a location (E8)."""
+
+    partner_account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        ordering = ["partner_account_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner_account", "name"], name="location_unique_name_per_partner")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.city})" if self.city else self.name
+
+
+class Contact(models.Model):
+    """A person at a partner account; may be enabled as a partner user (B3)."""
+
+    partner_account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    location = models.ForeignKey(PartnerLocation, null=True, blank=True, on_delete=models.SET_NULL)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class PortalSettings(models.Model):
+    """The single row of portal-wide settings. PRM, once enabled, stays enabled (A2)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    prm_enabled = models.BooleanField(default=False)
+    prm_enabled_at = models.DateTimeField(null=True, blank=True)
+    prm_enabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("portal settings")
+        verbose_name_plural = _("portal settings")
+        constraints = [
+            models.CheckConstraint(name="portal_settings_singleton", condition=Q(id=1)),
+            models.CheckConstraint(
+                name="prm_enabled_records_when",
+                condition=Q(prm_enabled=False) | Q(prm_enabled_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return "Portal settings"
+
+    @classmethod
+    def load(cls):
+        obj, _created = cls.objects.get_or_create(id=1)
+        return obj

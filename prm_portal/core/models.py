@@ -1,0 +1,94 @@
+"""What every app shares: the activity timeline, recent items, email templates and the email ledger."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivityEvent(models.Model):
+    """One change to one record, written by the service that made it, in the same transaction."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    verb = models.CharField(_("what happened"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    partner_account = models.ForeignKey(
+        "accounts.PartnerAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="activity_target_idx")]
+
+    def __str__(self):
+        return f"{self.verb} {self.content_type_id}:{self.object_id}"
+
+
+class RecentItem(models.Model):
+    """A record the user opened or claimed lately, for the Recent Items sidebar (B5)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_items")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    label = models.CharField(max_length=200)
+    url = models.CharField(max_length=300)
+    touched_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-touched_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "content_type", "object_id"], name="recent_item_unique")
+        ]
+        indexes = [models.Index(fields=["user", "-touched_at"], name="recent_item_user_idx")]
+
+    def __str__(self):
+        return self.label
+
+
+class EmailTemplate(models.Model):
+    """An admin-edited version of one email (F2); without one, the file template is used."""
+
+    key = models.CharField(_("email"), max_length=60, help_text=_("e.g. partner_welcome, lead_assigned"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    subject = models.CharField(_("subject"), max_length=200)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key", "language"]
+        constraints = [models.UniqueConstraint(fields=["key", "language"], name="email_template_unique")]
+
+    def __str__(self):
+        return f"{self.key} ({self.language})"
+
+
+class OutboundEmail(models.Model):
+    """The ledger of emails by idempotency key: a retried task finds its row and sends nothing twice (F3)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    template_key = models.CharField(max_length=60)
+    to = models.EmailField()
+    subject = models.CharField(max_length=250, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.template_key} → {self.to} ({self.status})"

@@ -1,0 +1,126 @@
+"""The test cast of STYLE.md, and the real-browser set-up (Debian's Chromium, never a downloaded one)."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.models import PortalSettings, User
+
+from .factories import (
+    PASSWORD,
+    PartnerAccountFactory,
+    PartnerAdminFactory,
+    PartnerUserFactory,
+    UserFactory,
+    VendorAdminFactory,
+)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def prm_enabled(db):
+    PortalSettings.objects.update_or_create(
+        id=1, defaults={"prm_enabled": True, "prm_enabled_at": "2026-01-01T00:00:00Z"}
+    )
+
+
+@pytest.fixture
+def vendor_admin(db):
+    return VendorAdminFactory(email="admin@vendor.example", first_name="Vera", last_name="Admin")
+
+
+@pytest.fixture
+def channel_manager(db):
+    """Owns partner A."""
+    return UserFactory(email="cm@vendor.example", first_name="Carl", last_name="Manager",
+                       role=User.Role.CHANNEL_MANAGER)
+
+
+@pytest.fixture
+def other_channel_manager(db):
+    """Owns partner B, not A."""
+    return UserFactory(email="cm2@vendor.example", first_name="Olga", last_name="Other",
+                       role=User.Role.CHANNEL_MANAGER)
+
+
+@pytest.fixture
+def partner_a(db, prm_enabled, channel_manager):
+    return PartnerAccountFactory(name="Alpha Partners", owner=channel_manager)
+
+
+@pytest.fixture
+def partner_b(db, prm_enabled, other_channel_manager):
+    return PartnerAccountFactory(name="Beta Resellers", owner=other_channel_manager)
+
+
+@pytest.fixture
+def partner_a_admin(partner_a):
+    return PartnerAdminFactory(email="admin@alpha.example", first_name="Ada", last_name="Alpha",
+                               partner_account=partner_a)
+
+
+@pytest.fixture
+def partner_a_user(partner_a):
+    return PartnerUserFactory(email="rep@alpha.example", first_name="Adam", last_name="Rep",
+                              partner_account=partner_a)
+
+
+@pytest.fixture
+def partner_b_user(partner_b):
+    """The outsider: must see nothing of partner A's."""
+    return PartnerUserFactory(email="rep@beta.example", first_name="Bob", last_name="Outsider",
+                              partner_account=partner_b)
+
+
+@pytest.fixture
+def cast(vendor_admin, channel_manager, other_channel_manager, partner_a, partner_b, partner_a_admin,
+         partner_a_user, partner_b_user):
+    return SimpleNamespace(
+        vendor_admin=vendor_admin,
+        channel_manager=channel_manager,
+        other_channel_manager=other_channel_manager,
+        partner_a=partner_a,
+        partner_b=partner_b,
+        partner_a_admin=partner_a_admin,
+        partner_a_user=partner_a_user,
+        partner_b_user=partner_b_user,
+    )
+
+
+@pytest.fixture
+def login_as(client):
+    """`login_as(user)` signs the test client in as that user and returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
