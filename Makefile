@@ -39,6 +39,17 @@ test: $(STAMP) check-chromium check-services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	  $(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
+# Benchmarks: not part of `make test`. Each prints its figures on its last line.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/prm_bench
+bench-claims: $(STAMP) check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_claims.py
+bench-inbox: $(STAMP) check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_inbox.py
+bench-dashboard: $(STAMP) check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_dashboard.py
+bench-expiry: $(STAMP) check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_expiry.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

@@ -214,3 +214,20 @@ class PortalSettings(models.Model):
     def load(cls):
         obj, _created = cls.objects.get_or_create(id=1)
         return obj
+
+
+class BusinessProfile(models.Model):
+    """What a partner sells and to whom (B8): assignment rules (C9) and referral matching (E13) read it."""
+
+    partner_account = models.OneToOneField(PartnerAccount, on_delete=models.CASCADE, related_name="profile")
+    keywords = models.JSONField(_("keywords"), default=list, blank=True, help_text=_("Lower-case words."))
+    company_sizes = models.JSONField(_("preferred company sizes"), default=list, blank=True)
+    industries = models.JSONField(_("preferred industries"), default=list, blank=True)
+    description = models.TextField(_("about the partner"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("business profile")
+
+    def __str__(self):
+        return f"Profile of {self.partner_account}"

@@ -92,3 +92,30 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.template_key} → {self.to} ({self.status})"
+
+
+class Resource(models.Model):
+    """A note, link or file a channel manager (or partner) attaches to a record (C10, D3)."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        LINK = "link", _("Link")
+        FILE = "file", _("File")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("note"), blank=True)
+    url = models.URLField(_("link"), blank=True)
+    file = models.FileField(_("file"), upload_to="resources/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="resource_target_idx")]
+
+    def __str__(self):
+        return self.title

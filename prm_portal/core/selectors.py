@@ -15,3 +15,11 @@ def activity_list_for(*, target, until=None):
     if until is not None:
         qs = qs.filter(created_at__lte=until)
     return qs.order_by("-created_at", "-id")
+
+
+def resource_list_for(*, target):
+    from .models import Resource
+
+    return Resource.objects.filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=target.pk
+    ).select_related("created_by")

@@ -35,3 +35,32 @@ def recent_item_touch(*, user, target, label, url):
         RECENT_ITEMS_KEPT:
     ]
     RecentItem.objects.filter(pk__in=list(stale)).delete()
+
+
+@transaction.atomic
+def resource_add(*, actor, target, kind, title, body="", url="", file=None, partner_account=None):
+    """Attach a note, link or file to `target` and record it on the target's timeline."""
+    from .errors import InvalidTransition
+    from .models import Resource
+
+    if kind == Resource.Kind.NOTE and not body.strip():
+        raise InvalidTransition("A note needs some text.")
+    if kind == Resource.Kind.LINK and not url:
+        raise InvalidTransition("A link needs an address.")
+    if kind == Resource.Kind.FILE and not file:
+        raise InvalidTransition("Choose a file to attach.")
+    resource = Resource.objects.create(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        file=file or "",
+        created_by=actor,
+    )
+    activity_record(
+        target=target, verb="resource_added", actor=actor, partner_account=partner_account,
+        resource=resource.pk, kind=kind, title=title,
+    )
+    return resource

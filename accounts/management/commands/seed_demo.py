@@ -1,6 +1,8 @@
 """A believable demo: vendor staff, three partners with admins and users, queues and leads. Idempotent."""
 
+import importlib
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission
@@ -10,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import Contact, PartnerAccount, PartnerLocation, PortalSettings, User
 from accounts.services import prm_enable
-from leads.models import Lead, Queue
 
 DEMO_PASSWORD = "demo-Password-2026"
 
@@ -57,22 +58,20 @@ PARTNERS = [
     },
 ]
 
-QUEUES = [
-    ("EMEA Inbound", "Trade-show and web leads for Central Europe.", ["Northwind Solutions", "Baltic Systems"]),
-    ("Iberia Leads", "Leads from Spain and Portugal.", ["Iberia Tech"]),
-]
+# Each app adds its demo records in `<app>/demo.py: seed(demo)`, in this order.
+DEMO_MODULES = ["leads.demo", "opportunities.demo", "referrals.demo"]
 
-COMPANIES = [
-    ("Kovo Hradec", "CZ", "Manufacturing"), ("Pivovar Lipno", "CZ", "Food & beverage"),
-    ("MedTech Ostrava", "CZ", "Healthcare"), ("Gdańsk Logistics", "PL", "Logistics"),
-    ("Kraków Fintech", "PL", "Financial services"), ("Wrocław Robotics", "PL", "Manufacturing"),
-    ("Sevilla Solar", "ES", "Energy"), ("Valencia Foods", "ES", "Food & beverage"),
-    ("Bilbao Steelworks", "ES", "Manufacturing"), ("Lisboa Retail", "PT", "Retail"),
-    ("Plzeň Automotive", "CZ", "Automotive"), ("Poznań Pharma", "PL", "Healthcare"),
-]
-FIRST = ["Jan", "Anna", "Marek", "Zofia", "Carlos", "Elena", "Luis", "Karolina", "Martin", "Lucie"]
-LAST = ["Horák", "Wiśniewska", "Fernández", "Procházka", "López", "Zielińska", "Kučera", "Sánchez"]
-SOURCES = ["Web form", "Trade show", "Webinar", "Partner referral", "Campaign"]
+
+@dataclass
+class DemoContext:
+    """What the per-app demo seeders share: a seeded random generator, the users and partners by key."""
+
+    rng: random.Random
+    now: object
+    users: dict  # email -> User
+    partners: dict  # name -> PartnerAccount
+    extra: dict = field(default_factory=dict)
+
 
 VENDOR_STAFF_PERMS = {
     "accounts": ["partneraccount", "partnerlocation", "contact", "user"],
@@ -131,14 +130,9 @@ class Command(BaseCommand):
                               "location": locations.get(location)},
                 )
 
-        queues = {}
-        for name, description, members in QUEUES:
-            queue, _ = Queue.objects.get_or_create(name=name, defaults={"description": description})
-            queue.member_accounts.add(*[partners[m] for m in members])
-            queues[name] = queue
-
-        if not Lead.objects.exists():
-            self._leads(rng, queues, partners, users)
+        demo = DemoContext(rng=rng, now=now, users=users, partners=partners)
+        for module in DEMO_MODULES:
+            importlib.import_module(module).seed(demo)
 
         lines = [f"Demo ready. Password for every demo login: {DEMO_PASSWORD}"]
         for email, user in users.items():
@@ -165,28 +159,3 @@ class Command(BaseCommand):
         wanted = [p for p in perms if p.content_type.model in VENDOR_STAFF_PERMS[p.content_type.app_label]]
         group.permissions.add(*wanted)
         return group
-
-    def _leads(self, rng, queues, partners, users):
-        emea, iberia = queues["EMEA Inbound"], queues["Iberia Leads"]
-        for i in range(36):
-            company, country, industry = COMPANIES[i % len(COMPANIES)]
-            lead = Lead(
-                company=f"{company}" if i < len(COMPANIES) else f"{company} {i // len(COMPANIES) + 1}",
-                first_name=rng.choice(FIRST),
-                last_name=rng.choice(LAST),
-                email=f"contact{i}@{company.split()[0].lower()}.example",
-                phone=f"+420 600 {100 + i:03d} {200 + i:03d}",
-                country=country,
-                industry=industry,
-                company_size=rng.choice(Lead.CompanySize.values),
-                source=rng.choice(SOURCES),
-                description="Asked for a demo of the platform and pricing for next quarter.",
-            )
-            if i % 3 == 2:  # some already assigned to partner reps
-                partner = partners["Northwind Solutions"] if country == "CZ" else partners["Baltic Systems"]
-                rep = partner.users.filter(role=User.Role.PARTNER_USER).order_by("email").first()
-                lead.owner, lead.partner_account = rep, partner
-                lead.status = rng.choice([Lead.Status.WORKING, Lead.Status.QUALIFIED])
-            else:
-                lead.queue = iberia if country in ("ES", "PT") else emea
-            lead.save()

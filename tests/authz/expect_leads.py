@@ -1,0 +1,5 @@
+from .matrix import Expect, signed_in
+
+EXPECTATIONS = {
+    "leads:list": Expect(signed_in()),
+}

@@ -1,0 +1,5 @@
+from .matrix import Expect, signed_in
+
+EXPECTATIONS = {
+    "opportunities:list": Expect(signed_in()),
+}
