@@ -18,6 +18,17 @@ DEFAULT_STAGES = [
 ]
 
 
+def stages_ensure_default(*, using="default") -> int:
+    """Create the default stage list when there is none at all (an admin's edits are left alone)."""
+    if Stage.objects.using(using).exists():
+        return 0
+    Stage.objects.using(using).bulk_create(
+        Stage(name=name, probability=probability, kind=kind, order=order)
+        for order, (name, probability, kind) in enumerate(DEFAULT_STAGES, start=1)
+    )
+    return len(DEFAULT_STAGES)
+
+
 def stage_first_open() -> Stage:
     stage = Stage.objects.filter(kind=Stage.Kind.OPEN).order_by("order", "id").first()
     if stage is None:
