@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/prm_portal
 PORT ?= 8000
 
-.PHONY: run test install check-services check-chromium lint bench-claims bench-inbox bench-dashboard bench-expiry clean
+.PHONY: run test install check-services check-chromium lint bench-claims bench-inbox bench-dashboard bench-expiry bench-sharing clean
 
 $(STAMP): pyproject.toml bin/deps.py
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,8 @@ bench-dashboard: $(STAMP) check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_dashboard.py
 bench-expiry: $(STAMP) check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_expiry.py
+bench-sharing: $(STAMP) check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_sharing.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

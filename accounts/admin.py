@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Contact, PartnerAccount, PartnerLocation, PortalSettings, User
+from prm_portal.core.errors import InvalidTransition
+
+from . import services
+from .models import BusinessProfile, Contact, PartnerAccount, PartnerLocation, PortalSettings, SharingRule, User
 
 
 @admin.register(User)
@@ -33,6 +36,52 @@ class PartnerAccountAdmin(admin.ModelAdmin):
     list_filter = ["is_partner", "owner"]
     search_fields = ["name"]
     inlines = [PartnerLocationInline]
+    readonly_fields = ["is_partner", "partner_enabled_at", "partner_disabled_at"]
+    actions = ["enable_as_partner", "disable_partner"]
+
+    def get_queryset(self, request):
+        from .selectors import partner_account_list_visible_to
+
+        return partner_account_list_visible_to(user=request.user)
+
+    def _each(self, request, queryset, service, done):
+        for account in queryset:
+            try:
+                service(actor=request.user, partner_account=account)
+            except InvalidTransition as exc:
+                self.message_user(request, f"{account}: {exc}", messages.WARNING)
+            else:
+                self.message_user(request, done % {"name": account.name}, messages.SUCCESS)
+
+    @admin.action(description=_("Enable as partner"))
+    def enable_as_partner(self, request, queryset):
+        self._each(request, queryset, services.partner_account_enable, _("%(name)s is enabled as a partner."))
+
+    @admin.action(description=_("Disable partner (deactivates its users, keeps its data)"))
+    def disable_partner(self, request, queryset):
+        self._each(request, queryset, services.partner_account_disable, _("%(name)s is disabled as a partner."))
+
+
+@admin.register(BusinessProfile)
+class BusinessProfileAdmin(admin.ModelAdmin):
+    list_display = ["partner_account", "updated_at"]
+    search_fields = ["partner_account__name", "keywords"]
+
+
+@admin.register(SharingRule)
+class SharingRuleAdmin(admin.ModelAdmin):
+    """Read-only: sharing rules change through the external user access wizard, which applies the grants."""
+
+    list_display = ["record_type", "partner_account", "queue", "country", "industry", "access"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Contact)
@@ -45,7 +94,11 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(PortalSettings)
 class PortalSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "prm_enabled", "prm_enabled_at", "prm_enabled_by"]
-    readonly_fields = ["prm_enabled", "prm_enabled_at", "prm_enabled_by"]
+    # PRM is switched on in Setup → Partners → Settings and never off (the database refuses it too);
+    # sharing changes through the wizard. The admin only shows the row.
+    readonly_fields = ["prm_enabled", "prm_enabled_at", "prm_enabled_by", "share_leads", "share_opportunities",
+                       "share_referrals", "sharing_applied_at", "sharing_applied_by"]
+    actions = None
 
     def has_add_permission(self, request):
         return False

@@ -1,25 +1,373 @@
 """Writes for accounts: every state change is one function here, with its activity event."""
 
-from django.db import transaction
+import re
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.services import activity_record
 
-from .models import PortalSettings
+from .emails import partner_welcome_enqueue
+from .models import BusinessProfile, Contact, PartnerAccount, PartnerLocation, PortalSettings, User
+from .selectors import user_can_manage_partner_account
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @transaction.atomic
 def prm_enable(*, actor) -> PortalSettings:
-    """Switch partner relationship management on, for good (A2)."""
+    """Switch partner relationship management on, for good (A2). The database refuses to switch it off."""
     if not actor.is_vendor_admin:
-        raise InvalidTransition("Only a vendor admin can enable partner relationship management.")
+        raise InvalidTransition(_("Only a vendor admin can enable partner relationship management."))
     settings_row, _created = PortalSettings.objects.select_for_update().get_or_create(id=1)
     if settings_row.prm_enabled:
-        raise InvalidTransition("Partner relationship management is already enabled.")
+        raise InvalidTransition(_("Partner relationship management is already enabled."))
     settings_row.prm_enabled = True
     settings_row.prm_enabled_at = timezone.now()
     settings_row.prm_enabled_by = actor
     settings_row.save()
     activity_record(target=settings_row, verb="prm_enabled", actor=actor)
     return settings_row
+
+
+def _require_manager(actor, partner_account):
+    if not user_can_manage_partner_account(user=actor, partner_account=partner_account):
+        raise InvalidTransition(_("You do not manage this partner account."))
+
+
+@transaction.atomic
+def partner_account_create(
+    *, actor, name, owner=None, website="", phone="", country="", industry=""
+) -> PartnerAccount:
+    """B1: a company record owned by a channel manager (the creator unless another is chosen)."""
+    if not actor.is_vendor_staff:
+        raise InvalidTransition(_("Only vendor staff can create partner accounts."))
+    owner = owner or actor
+    if not owner.is_vendor_staff:
+        raise InvalidTransition(_("A partner account is owned by a channel manager."))
+    if not actor.is_vendor_admin and owner != actor:
+        raise InvalidTransition(_("Only a vendor admin can create an account owned by someone else."))
+    name = name.strip()
+    if not name:
+        raise InvalidTransition(_("An account needs a name."))
+    account = PartnerAccount.objects.create(
+        name=name, owner=owner, website=website, phone=phone, country=country.upper(), industry=industry
+    )
+    BusinessProfile.objects.create(partner_account=account)
+    activity_record(target=account, verb="account_created", actor=actor, partner_account=account, owner=owner.email)
+    return account
+
+
+@transaction.atomic
+def partner_account_update(*, actor, partner_account, **fields) -> PartnerAccount:
+    """B1: edit the company record (name, owner, contact details); every change lands on its timeline."""
+    account = PartnerAccount.objects.select_for_update().get(pk=partner_account.pk)
+    _require_manager(actor, account)
+    owner = fields.get("owner")
+    if owner is not None and owner.pk != account.owner_id:
+        if not actor.is_vendor_admin:
+            raise InvalidTransition(_("Only a vendor admin can give an account to another channel manager."))
+        if not owner.is_vendor_staff:
+            raise InvalidTransition(_("A partner account is owned by a channel manager."))
+    if "name" in fields and not fields["name"].strip():
+        raise InvalidTransition(_("An account needs a name."))
+    if "country" in fields:
+        fields["country"] = fields["country"].upper()
+    changes = {}
+    for field, value in fields.items():
+        old = getattr(account, field)
+        if old != value:
+            changes[field] = [str(old), str(value)]
+            setattr(account, field, value)
+    if changes:
+        account.save(update_fields=list(changes))
+        activity_record(target=account, verb="account_updated", actor=actor, partner_account=account,
+                        changes=changes)
+    return account
+
+
+@transaction.atomic
+def partner_account_enable(*, actor, partner_account) -> PartnerAccount:
+    """B2 "Enable as partner": its people can then be enabled as partner users."""
+    account = PartnerAccount.objects.select_for_update().get(pk=partner_account.pk)
+    _require_manager(actor, account)
+    if not PortalSettings.objects.filter(id=1, prm_enabled=True).exists():
+        raise InvalidTransition(_("Partner relationship management is not enabled yet: a vendor admin enables it "
+                                  "in Setup → Partners → Settings."))
+    if account.is_partner:
+        raise InvalidTransition(_("%(name)s is already enabled as a partner.") % {"name": account.name})
+    account.is_partner = True
+    account.partner_enabled_at = timezone.now()
+    account.partner_disabled_at = None
+    account.save(update_fields=["is_partner", "partner_enabled_at", "partner_disabled_at"])
+    BusinessProfile.objects.get_or_create(partner_account=account)
+    activity_record(target=account, verb="partner_enabled", actor=actor, partner_account=account,
+                    changes={"is_partner": [False, True]})
+    return account
+
+
+@transaction.atomic
+def partner_account_disable(*, actor, partner_account) -> PartnerAccount:
+    """B2: disabling a partner deactivates its users and keeps every record it has."""
+    account = PartnerAccount.objects.select_for_update().get(pk=partner_account.pk)
+    _require_manager(actor, account)
+    if not account.is_partner:
+        raise InvalidTransition(_("%(name)s is not enabled as a partner.") % {"name": account.name})
+    account.is_partner = False
+    account.partner_disabled_at = timezone.now()
+    account.save(update_fields=["is_partner", "partner_disabled_at"])
+    deactivated = list(account.users.filter(is_active=True).values_list("email", flat=True))
+    account.users.filter(is_active=True).update(is_active=False)
+    activity_record(target=account, verb="partner_disabled", actor=actor, partner_account=account,
+                    changes={"is_partner": [True, False]}, deactivated_users=deactivated)
+    return account
+
+
+@transaction.atomic
+def contact_create(
+    *, actor, partner_account, first_name, last_name, email="", phone="", title="", location=None
+) -> Contact:
+    """B3: a person at a partner account."""
+    _require_manager(actor, partner_account)
+    if location is not None and location.partner_account_id != partner_account.pk:
+        raise InvalidTransition(_("That location belongs to another partner."))
+    contact = Contact.objects.create(
+        partner_account=partner_account, first_name=first_name.strip(), last_name=last_name.strip(),
+        email=email.strip().lower(), phone=phone, title=title, location=location,
+    )
+    activity_record(target=partner_account, verb="contact_added", actor=actor, partner_account=partner_account,
+                    contact=str(contact), email=contact.email)
+    return contact
+
+
+@transaction.atomic
+def partner_user_enable(
+    *, actor, contact, email, first_name, last_name, role, location=None, language="en"
+) -> User:
+    """B3 "Enable partner user": create the sign-in and send the welcome email with a one-time link."""
+    contact = Contact.objects.select_for_update().select_related("partner_account").get(pk=contact.pk)
+    account = PartnerAccount.objects.select_for_update().get(pk=contact.partner_account_id)
+    _require_manager(actor, account)
+    if contact.user_id:
+        raise InvalidTransition(_("%(contact)s is already a partner user.") % {"contact": contact})
+    if not account.is_partner:
+        raise InvalidTransition(
+            _("%(name)s is not enabled as a partner. Enable it first (Manage external account → Enable as partner).")
+            % {"name": account.name}
+        )
+    email = (email or "").strip().lower()
+    if not email:
+        raise InvalidTransition(_("A partner user signs in with an email address, and this contact has none."))
+    if role not in User.PARTNER_ROLES:
+        raise InvalidTransition(_("Choose partner admin or partner user."))
+    if location is not None and location.partner_account_id != account.pk:
+        raise InvalidTransition(_("That location belongs to another partner."))
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvalidTransition(_("A user with the email %(email)s already exists.") % {"email": email})
+    try:
+        with transaction.atomic():
+            user = User(
+                email=email, first_name=first_name.strip(), last_name=last_name.strip(), role=role,
+                partner_account=account, location=location, language=language, phone=contact.phone,
+                title=contact.title, must_change_password=True, is_active=True,
+            )
+            user.set_unusable_password()
+            user.save()
+    except IntegrityError:
+        raise InvalidTransition(_("A user with the email %(email)s already exists.") % {"email": email}) from None
+    contact.user = user
+    if not contact.email:
+        contact.email = email
+    contact.save(update_fields=["user", "email"])
+    activity_record(target=account, verb="partner_user_enabled", actor=actor, partner_account=account,
+                    user=user.email, role=role)
+    partner_welcome_enqueue(user=user)
+    return user
+
+
+@transaction.atomic
+def partner_user_welcome_resend(*, actor, user) -> User:
+    """B3: send a fresh welcome email (a new one-time link) to someone who has not signed in yet."""
+    user = User.objects.select_for_update(of=("self",)).select_related("partner_account").get(pk=user.pk)
+    if not user.is_partner:
+        raise InvalidTransition(_("Only partner users get a welcome email."))
+    _require_manager(actor, user.partner_account)
+    if user.last_login is not None:
+        raise InvalidTransition(_("%(user)s has already signed in: they can reset their password from the "
+                                  "sign-in page.") % {"user": user})
+    if not user.is_active or not user.partner_account.is_partner:
+        raise InvalidTransition(_("%(user)s is inactive.") % {"user": user})
+    activity_record(target=user.partner_account, verb="partner_welcome_resent", actor=actor,
+                    partner_account=user.partner_account, user=user.email)
+    partner_welcome_enqueue(user=user)
+    return user
+
+
+@transaction.atomic
+def partner_user_update(*, actor, user, role, location=None) -> User:
+    """B7: change a partner person's role or location scope (a scoped user sees that location's referrals only)."""
+    user = User.objects.select_for_update(of=("self",)).select_related("partner_account").get(pk=user.pk)
+    if not user.is_partner:
+        raise InvalidTransition(_("Only partner users are managed here."))
+    if actor.is_partner:
+        if not (actor.is_partner_admin and actor.partner_account_id == user.partner_account_id):
+            raise InvalidTransition(_("Only your partner admin manages your partner's users."))
+        if actor.pk == user.pk and role != user.role:
+            raise InvalidTransition(_("You cannot change your own role."))
+    else:
+        _require_manager(actor, user.partner_account)
+    if role not in User.PARTNER_ROLES:
+        raise InvalidTransition(_("Choose partner admin or partner user."))
+    if location is not None and location.partner_account_id != user.partner_account_id:
+        raise InvalidTransition(_("That location belongs to another partner."))
+    changes = {}
+    if user.role != role:
+        changes["role"] = [user.role, role]
+    if user.location_id != (location.pk if location else None):
+        changes["location"] = [str(user.location or ""), str(location or "")]
+    if changes:
+        user.role = role
+        user.location = location
+        user.save(update_fields=["role", "location"])
+        activity_record(target=user.partner_account, verb="partner_user_updated", actor=actor,
+                        partner_account=user.partner_account, user=user.email, changes=changes)
+    return user
+
+
+@transaction.atomic
+def partner_user_set_active(*, actor, user, active) -> User:
+    """Deactivate or reactivate one partner user (a deactivated user cannot sign in)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_partner:
+        raise InvalidTransition(_("Only partner users are managed here."))
+    if actor.is_partner:
+        if not (actor.is_partner_admin and actor.partner_account_id == user.partner_account_id):
+            raise InvalidTransition(_("Only your partner admin manages your partner's users."))
+        if actor.pk == user.pk:
+            raise InvalidTransition(_("You cannot deactivate yourself."))
+    else:
+        _require_manager(actor, user.partner_account)
+    if user.is_active == active:
+        raise InvalidTransition(_("%(user)s is already %(state)s.") % {
+            "user": user, "state": _("active") if active else _("inactive")})
+    if active and not user.partner_account.is_partner:
+        raise InvalidTransition(_("%(name)s is not enabled as a partner.") % {"name": user.partner_account.name})
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    verb = "partner_user_activated" if active else "partner_user_deactivated"
+    activity_record(target=user.partner_account, verb=verb, actor=actor, partner_account=user.partner_account,
+                    user=user.email, changes={"is_active": [not active, active]})
+    return user
+
+
+@transaction.atomic
+def partner_account_share(*, actor, partner_account, user) -> PartnerAccount:
+    """G2: a vendor admin opens an account to a channel manager who does not own it (a django-guardian grant)."""
+    from django.contrib.auth.models import Permission
+
+    from .models import PartnerAccountUserObjectPermission
+
+    if not actor.is_vendor_admin:
+        raise InvalidTransition(_("Only a vendor admin can share a partner account."))
+    if not user.is_channel_manager or not user.is_active:
+        raise InvalidTransition(_("Partner accounts are shared with active channel managers."))
+    if partner_account.owner_id == user.pk:
+        raise InvalidTransition(_("%(user)s already owns %(name)s.") % {"user": user, "name": partner_account.name})
+    permission = Permission.objects.get(content_type__app_label="accounts", codename="view_partneraccount")
+    _grant, created = PartnerAccountUserObjectPermission.objects.get_or_create(
+        user=user, permission=permission, content_object=partner_account
+    )
+    if not created:
+        raise InvalidTransition(_("%(name)s is already shared with %(user)s.") % {
+            "user": user, "name": partner_account.name})
+    activity_record(target=partner_account, verb="account_shared", actor=actor, partner_account=partner_account,
+                    channel_manager=user.email)
+    return partner_account
+
+
+@transaction.atomic
+def user_password_set(*, actor, password) -> User:
+    """B4/G1: the person sets their own password (first one, temporary replaced, changed or reset).
+
+    Works on the given instance so the caller's session hash follows the new password.
+    """
+    was_temporary = actor.must_change_password
+    actor.set_password(password)
+    actor.must_change_password = False
+    actor.save(update_fields=["password", "must_change_password"])
+    activity_record(target=actor, verb="password_set", actor=actor, partner_account=actor.partner_account,
+                    replaced_temporary=was_temporary)
+    return actor
+
+
+def _require_profile_editor(actor, partner_account):
+    if actor.is_partner:
+        if not (actor.is_partner_admin and actor.partner_account_id == partner_account.pk):
+            raise InvalidTransition(_("Only your partner admin can change the business profile."))
+    else:
+        _require_manager(actor, partner_account)
+
+
+@transaction.atomic
+def business_profile_update(
+    *, actor, partner_account, keywords, company_sizes, industries, description="", logo_url="", primary_color=""
+) -> BusinessProfile:
+    """B8 (and B5 branding): what the partner sells and to whom, and how its portal looks."""
+    _require_profile_editor(actor, partner_account)
+    if primary_color and not COLOR_RE.match(primary_color):
+        raise InvalidTransition(_("A colour is written like #1f5fbf."))
+    profile, _created = BusinessProfile.objects.select_for_update().get_or_create(partner_account=partner_account)
+    account = PartnerAccount.objects.select_for_update().get(pk=partner_account.pk)
+    new = {
+        "keywords": sorted({k.strip().lower() for k in keywords if k.strip()}),
+        "company_sizes": list(company_sizes),
+        "industries": [i.strip() for i in industries if i.strip()],
+        "description": description,
+    }
+    changes = {}
+    for field, value in new.items():
+        if getattr(profile, field) != value:
+            changes[field] = [getattr(profile, field), value]
+            setattr(profile, field, value)
+    profile.save()
+    for field, value in (("logo_url", logo_url), ("primary_color", primary_color)):
+        if getattr(account, field) != value:
+            changes[field] = [getattr(account, field), value]
+            setattr(account, field, value)
+    account.save(update_fields=["logo_url", "primary_color"])
+    if changes:
+        activity_record(target=account, verb="business_profile_updated", actor=actor, partner_account=account,
+                        changes=changes)
+    return profile
+
+
+@transaction.atomic
+def location_save(*, actor, partner_account, location=None, **fields) -> PartnerLocation:
+    """B8: add or edit one of the partner's locations with its contact details."""
+    _require_profile_editor(actor, partner_account)
+    name = fields.get("name", "").strip()
+    if not name:
+        raise InvalidTransition(_("A location needs a name."))
+    clash = PartnerLocation.objects.filter(partner_account=partner_account, name__iexact=name)
+    if location is not None:
+        clash = clash.exclude(pk=location.pk)
+    if clash.exists():
+        raise InvalidTransition(_("There is already a location called %(name)s.") % {"name": name})
+    if location is None:
+        location = PartnerLocation.objects.create(partner_account=partner_account, **fields)
+        activity_record(target=partner_account, verb="location_added", actor=actor, partner_account=partner_account,
+                        location=location.name)
+        return location
+    location = PartnerLocation.objects.select_for_update().get(pk=location.pk, partner_account=partner_account)
+    changes = {}
+    for field, value in fields.items():
+        if getattr(location, field) != value:
+            changes[field] = [getattr(location, field), value]
+            setattr(location, field, value)
+    location.save()
+    if changes:
+        activity_record(target=partner_account, verb="location_updated", actor=actor, partner_account=partner_account,
+                        location=location.name, changes=changes)
+    return location

@@ -1,12 +1,17 @@
-"""Demo queues and leads for `manage.py seed_demo`."""
+"""Demo queues, routing rules and leads for `manage.py seed_demo`, created through the services so each
+lead is routed and has its timeline."""
 
 from accounts.models import User
+from prm_portal.core.errors import InvalidTransition
 
-from .models import Lead, Queue
+from .models import AssignmentRule, ClaimLimitSettings, Lead, Queue, RoundRobinGroup, RoundRobinMember
+from .services import lead_claim, lead_create, lead_update
 
 QUEUES = [
     ("EMEA Inbound", "Trade-show and web leads for Central Europe.", ["Northwind Solutions", "Baltic Systems"]),
     ("Iberia Leads", "Leads from Spain and Portugal.", ["Iberia Tech"]),
+    ("Poland Leads", "Leads from Poland.", ["Baltic Systems"]),
+    ("Unsorted", "Everything no rule claims; vendor staff sort it.", []),
 ]
 
 COMPANIES = [
@@ -22,23 +27,42 @@ LAST = ["Horák", "Wiśniewska", "Fernández", "Procházka", "López", "Zielińs
 SOURCES = ["Web form", "Trade show", "Webinar", "Partner referral", "Campaign"]
 
 
-
 def seed(demo):
     queues = {}
     for name, description, members in QUEUES:
         queue, _ = Queue.objects.get_or_create(name=name, defaults={"description": description})
         queue.member_accounts.add(*[demo.partners[m] for m in members])
         queues[name] = queue
+    if not Queue.objects.filter(is_default=True).exists():
+        Queue.objects.filter(pk=queues["Unsorted"].pk).update(is_default=True)
+    ClaimLimitSettings.load()
+    _rules(queues)
     if not Lead.objects.exists():
-        _leads(demo.rng, queues, demo.partners, demo.users)
+        _leads(demo.rng, demo.partners)
 
 
-def _leads(rng, queues, partners, users):
-    emea, iberia = queues["EMEA Inbound"], queues["Iberia Leads"]
+def _rules(queues):
+    if AssignmentRule.objects.exists():
+        return
+    group, _ = RoundRobinGroup.objects.get_or_create(name="Central Europe rotation")
+    if not group.members.exists():
+        RoundRobinMember.objects.create(group=group, position=1, queue=queues["EMEA Inbound"])
+        RoundRobinMember.objects.create(group=group, position=2, queue=queues["Poland Leads"])
+    AssignmentRule.objects.create(name="Iberia by country", order=10, countries="ES, PT",
+                                  target=AssignmentRule.Target.QUEUE, target_queue=queues["Iberia Leads"])
+    AssignmentRule.objects.create(name="Poland by country", order=20, countries="PL",
+                                  target=AssignmentRule.Target.QUEUE, target_queue=queues["Poland Leads"])
+    AssignmentRule.objects.create(name="Czech leads in turn", order=30, countries="CZ",
+                                  target=AssignmentRule.Target.ROUND_ROBIN, target_group=group)
+
+
+def _leads(rng, partners):
     for i in range(36):
         company, country, industry = COMPANIES[i % len(COMPANIES)]
-        lead = Lead(
-            company=f"{company}" if i < len(COMPANIES) else f"{company} {i // len(COMPANIES) + 1}",
+        lead = lead_create(
+            actor=None,
+            channel="demo",
+            company=company if i < len(COMPANIES) else f"{company} {i // len(COMPANIES) + 1}",
             first_name=rng.choice(FIRST),
             last_name=rng.choice(LAST),
             email=f"contact{i}@{company.split()[0].lower()}.example",
@@ -49,11 +73,12 @@ def _leads(rng, queues, partners, users):
             source=rng.choice(SOURCES),
             description="Asked for a demo of the platform and pricing for next quarter.",
         )
-        if i % 3 == 2:  # some already assigned to partner reps
-            partner = partners["Northwind Solutions"] if country == "CZ" else partners["Baltic Systems"]
-            rep = partner.users.filter(role=User.Role.PARTNER_USER).order_by("email").first()
-            lead.owner, lead.partner_account = rep, partner
-            lead.status = rng.choice([Lead.Status.WORKING, Lead.Status.QUALIFIED])
-        else:
-            lead.queue = iberia if country in ("ES", "PT") else emea
-        lead.save()
+        if i % 3 == 2 and lead.queue_id:  # some already accepted by partner reps and being worked
+            partner = partners[{"CZ": "Northwind Solutions", "PL": "Baltic Systems"}.get(country, "Iberia Tech")]
+            rep = partner.users.filter(role=User.Role.PARTNER_USER, queues__isnull=True).order_by("email").first()
+            rep = rep or partner.users.filter(role=User.Role.PARTNER_USER).order_by("email").first()
+            try:
+                lead = lead_claim(actor=rep, lead_id=lead.pk)
+            except (InvalidTransition, Lead.DoesNotExist):
+                continue
+            lead_update(actor=rep, lead=lead, status=rng.choice([Lead.Status.WORKING, Lead.Status.QUALIFIED]))

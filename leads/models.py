@@ -1,8 +1,8 @@
-"""Leads and the shared queues partners claim them from (C1, C2)."""
+"""Leads, the queues partners claim them from, claim limits and routing (C1–C4, C8, C9)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,10 +17,16 @@ class Queue(models.Model):
     member_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("member users"), blank=True, related_name="queues"
     )
+    is_default = models.BooleanField(
+        _("default queue"), default=False, help_text=_("Catches every new lead no assignment rule matches.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="queue_one_default"),
+        ]
 
     def __str__(self):
         return self.name
@@ -33,6 +39,8 @@ class Lead(models.Model):
         QUALIFIED = "qualified", _("Qualified")
         UNQUALIFIED = "unqualified", _("Unqualified")
         CONVERTED = "converted", _("Converted")
+
+    CLOSED_STATUSES = (Status.UNQUALIFIED, Status.CONVERTED)
 
     class CompanySize(models.TextChoices):
         MICRO = "1-9", _("1–9 employees")
@@ -71,7 +79,15 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="leads",
     )
+    source_queue = models.ForeignKey(
+        Queue, verbose_name=_("claimed from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    holds_claim = models.BooleanField(
+        _("counts against claim limits"),
+        default=False,
+        help_text=_("Claimed from a queue and still open: counted by the owner's and the partner's claim limits."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -82,9 +98,15 @@ class Lead(models.Model):
                 name="lead_owned_or_queued_not_both",
                 condition=Q(owner__isnull=True) | Q(queue__isnull=True),
             ),
+            models.CheckConstraint(
+                name="lead_claim_held_by_owner",
+                condition=Q(holds_claim=False) | Q(owner__isnull=False, partner_account__isnull=False),
+            ),
         ]
         indexes = [
-            models.Index(fields=["queue"], condition=Q(owner__isnull=True), name="lead_open_queue_idx"),
+            models.Index(fields=["queue", "-created_at"], condition=Q(owner__isnull=True), name="lead_open_queue_idx"),
+            models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
+            models.Index(fields=["partner_account", "-created_at"], name="lead_partner_created_idx"),
             models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
             models.Index(fields=["partner_account", "status"], name="lead_partner_status_idx"),
         ]
@@ -95,3 +117,206 @@ class Lead(models.Model):
     @property
     def contact_name(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_open(self):
+        return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def is_claimable(self):
+        """Waiting to be accepted: in a queue, or given to a partner account but to nobody there yet."""
+        return self.owner_id is None and (self.queue_id is not None or self.partner_account_id is not None)
+
+
+class ClaimLimitSettings(models.Model):
+    """The vendor's claim limits (C4): how many open queue leads a partner user / account may hold at once."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    max_open_per_user = models.PositiveIntegerField(_("open queue leads per partner user"), default=5)
+    max_open_per_partner = models.PositiveIntegerField(_("open queue leads per partner account"), default=25)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim limits")
+        verbose_name_plural = _("claim limits")
+        constraints = [models.CheckConstraint(name="claim_limits_singleton", condition=Q(id=1))]
+
+    def __str__(self):
+        return str(_("Claim limits"))
+
+    @classmethod
+    def load(cls):
+        obj, _created = cls.objects.get_or_create(id=1)
+        return obj
+
+
+class PartnerClaimLimit(models.Model):
+    """A per-partner override of the claim limits; blank keeps the portal-wide value."""
+
+    partner_account = models.OneToOneField(
+        "accounts.PartnerAccount", on_delete=models.CASCADE, related_name="claim_limit", verbose_name=_("partner")
+    )
+    max_open_per_user = models.PositiveIntegerField(_("open queue leads per partner user"), null=True, blank=True)
+    max_open_per_partner = models.PositiveIntegerField(
+        _("open queue leads per partner account"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("partner claim limit")
+        verbose_name_plural = _("partner claim limits")
+
+    def __str__(self):
+        return str(self.partner_account)
+
+
+class UserClaimQuota(models.Model):
+    """How many open queue leads a partner user holds. The claim locks this row before the lead.
+
+    `ceiling` is the limit in force at the last claim; the check constraint is the database's safety
+    net: no code path can push the count past the limit a claim was granted under.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                related_name="claim_quota")
+    open_count = models.PositiveIntegerField(default=0)
+    ceiling = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="user_quota_within_ceiling", condition=Q(open_count__lte=F("ceiling"))),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.open_count}"
+
+
+class PartnerClaimQuota(models.Model):
+    """How many open queue leads a partner account's users hold together (see UserClaimQuota)."""
+
+    partner_account = models.OneToOneField(
+        "accounts.PartnerAccount", primary_key=True, on_delete=models.CASCADE, related_name="claim_quota"
+    )
+    open_count = models.PositiveIntegerField(default=0)
+    ceiling = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="partner_quota_within_ceiling", condition=Q(open_count__lte=F("ceiling"))),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_account_id}: {self.open_count}"
+
+
+class RoundRobinGroup(models.Model):
+    """Queues and/or users that take new leads in turn (C8). The cursor lives in the database."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    cursor = models.PositiveBigIntegerField(_("leads routed"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("round-robin group")
+
+    def __str__(self):
+        return self.name
+
+
+class RoundRobinMember(models.Model):
+    group = models.ForeignKey(RoundRobinGroup, on_delete=models.CASCADE, related_name="members")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        limit_choices_to={"role__in": ["partner_admin", "partner_user"]},
+    )
+
+    class Meta:
+        ordering = ["group", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="rr_member_queue_xor_user",
+                condition=(Q(queue__isnull=False, user__isnull=True) | Q(queue__isnull=True, user__isnull=False)),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.queue or self.user)
+
+
+class AssignmentRule(models.Model):
+    """One ordered lead assignment rule (C9): criteria (blank = any) and a target. First match wins."""
+
+    class Target(models.TextChoices):
+        QUEUE = "queue", _("Queue")
+        PARTNER_ACCOUNT = "partner_account", _("Partner account")
+        PARTNER_USER = "partner_user", _("Partner user")
+        ROUND_ROBIN = "round_robin", _("Round-robin group")
+
+    name = models.CharField(_("name"), max_length=120)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    countries = models.CharField(_("countries"), max_length=200, blank=True,
+                                 help_text=_("Comma-separated ISO codes, e.g. CZ, SK. Blank: any."))
+    industries = models.CharField(_("industries"), max_length=300, blank=True,
+                                  help_text=_("Comma-separated. Blank: any."))
+    company_sizes = models.CharField(_("company sizes"), max_length=100, blank=True,
+                                     help_text=_("Comma-separated, e.g. 50-249, 250-999. Blank: any."))
+    sources = models.CharField(_("sources"), max_length=300, blank=True, help_text=_("Comma-separated. Blank: any."))
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True,
+                                help_text=_("Comma-separated; one found in company, industry or description matches."))
+    target = models.CharField(_("target"), max_length=20, choices=Target.choices, default=Target.QUEUE)
+    target_queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    target_partner_account = models.ForeignKey(
+        "accounts.PartnerAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"role__in": ["partner_admin", "partner_user"]},
+    )
+    target_group = models.ForeignKey(RoundRobinGroup, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("assignment rule")
+        constraints = [
+            models.CheckConstraint(
+                name="rule_target_set",
+                condition=(
+                    Q(target="queue", target_queue__isnull=False)
+                    | Q(target="partner_account", target_partner_account__isnull=False)
+                    | Q(target="partner_user", target_user__isnull=False)
+                    | Q(target="round_robin", target_group__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LeadImport(models.Model):
+    """One CSV upload (C12): validated whole, imported whole or not at all; its progress for the page."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Rejected")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=200)
+    content = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename

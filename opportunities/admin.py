@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .dashboards import dashboard_invalidate
 from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 
@@ -7,6 +8,10 @@ from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "probability", "kind", "order"]
     list_editable = ["probability", "kind", "order"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        dashboard_invalidate()
 
 
 @admin.register(Opportunity)
@@ -16,6 +21,13 @@ class OpportunityAdmin(admin.ModelAdmin):
     search_fields = ["name", "customer_account__name"]
     list_select_related = ["customer_account", "stage", "owner", "partner_account"]
     raw_id_fields = ["owner", "source_lead", "customer_account", "customer_contact"]
+    def get_readonly_fields(self, request, obj=None):
+        # Stage moves go through the portal (opportunity_stage_change) so the timeline records them.
+        return ["stage", "created_at", "updated_at"] if obj else ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        dashboard_invalidate()
 
 
 class CustomerContactInline(admin.TabularInline):

@@ -59,6 +59,9 @@ class CustomerContact(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+CURRENCIES = [("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP"), ("CZK", "CZK"), ("PLN", "PLN")]
+
+
 class Opportunity(models.Model):
     name = models.CharField(_("name"), max_length=200)
     customer_account = models.ForeignKey(
@@ -68,7 +71,7 @@ class Opportunity(models.Model):
         CustomerContact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL
     )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="EUR")
     close_date = models.DateField(_("close date"), null=True, blank=True)
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="+")
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
@@ -97,8 +100,13 @@ class Opportunity(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = _("opportunities")
         indexes = [
-            models.Index(fields=["partner_account", "stage"], name="opp_partner_stage_idx"),
+            # The dashboards group by partner, stage and currency and sum amounts: an index-only scan.
+            models.Index(fields=["partner_account", "stage", "currency", "amount"], name="opp_dashboard_idx"),
             models.Index(fields=["owner", "close_date"], name="opp_owner_close_idx"),
+            models.Index(fields=["partner_account", "close_date"], name="opp_partner_close_idx"),
+            # The list's default order (newest first), for everyone and per partner.
+            models.Index(fields=["-created_at", "-id"], name="opp_created_idx"),
+            models.Index(fields=["partner_account", "-created_at"], name="opp_partner_created_idx"),
         ]
 
     def __str__(self):

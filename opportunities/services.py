@@ -1,9 +1,12 @@
-"""Writes for opportunities."""
+"""Writes for opportunities: every state change is one function here, with its timeline event."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from prm_portal.core.services import activity_record
+from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.services import activity_record, resource_add
 
+from .dashboards import dashboard_invalidate
 from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 DEFAULT_STAGES = [
@@ -16,6 +19,24 @@ DEFAULT_STAGES = [
     ("Closed won", 100, Stage.Kind.WON),
     ("Closed lost", 0, Stage.Kind.LOST),
 ]
+
+# Fields opportunity_update may change, recorded old → new on the timeline.
+EDITABLE_FIELDS = ("name", "amount", "currency", "close_date", "next_step", "description")
+
+
+def _dashboards_changed():
+    """The Home dashboards' cached numbers are stale now, and again once this transaction commits."""
+    dashboard_invalidate()
+    transaction.on_commit(dashboard_invalidate)
+
+
+def _share_by_rules(opportunity):
+    """A new deal is shared at once by the sharing rules in force (A3), in the same transaction."""
+    try:
+        from accounts.sharing import sharing_grant_record
+    except ImportError:  # a portal without sharing rules
+        return
+    sharing_grant_record(record=opportunity)
 
 
 def stages_ensure_default(*, using="default") -> int:
@@ -36,6 +57,36 @@ def stage_first_open() -> Stage:
     return stage
 
 
+def _check_owner(owner, partner_account):
+    if owner is None or not owner.is_partner or owner.partner_account_id != partner_account.pk:
+        raise InvalidTransition(_("The owner must be a user of the opportunity's partner account."))
+    if not owner.is_active:
+        raise InvalidTransition(_("The owner must be an active user."))
+
+
+def customer_account_for(*, partner_account, name, country="", industry="") -> CustomerAccount:
+    """The partner's customer account of that name (case-insensitive), created when there is none."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidTransition(_("Name the customer account."))
+    account = (
+        CustomerAccount.objects.filter(partner_account=partner_account, name__iexact=name).order_by("id").first()
+    )
+    if account is None:
+        account = CustomerAccount.objects.create(
+            name=name, partner_account=partner_account, country=country, industry=industry
+        )
+    return account
+
+
+def _display(value):
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 @transaction.atomic
 def opportunity_create(
     *,
@@ -43,7 +94,7 @@ def opportunity_create(
     name,
     partner_account,
     owner,
-    customer_name,
+    customer_name="",
     contact_first_name="",
     contact_last_name="",
     contact_email="",
@@ -55,11 +106,22 @@ def opportunity_create(
     country="",
     industry="",
     description="",
+    next_step="",
+    currency="EUR",
+    customer_account=None,
 ) -> Opportunity:
-    """Create an opportunity with its customer account and contact; records `created`."""
-    account = CustomerAccount.objects.create(
-        name=customer_name, partner_account=partner_account, country=country, industry=industry
-    )
+    """Create an opportunity with its customer account (reused by name) and contact; records `created`."""
+    if not (name or "").strip():
+        raise InvalidTransition(_("Name the opportunity."))
+    _check_owner(owner, partner_account)
+    if customer_account is not None:
+        if customer_account.partner_account_id != partner_account.pk:
+            raise InvalidTransition(_("The customer account belongs to another partner."))
+        account = customer_account
+    else:
+        account = customer_account_for(
+            partner_account=partner_account, name=customer_name, country=country, industry=industry
+        )
     contact = None
     if contact_last_name:
         contact = CustomerContact.objects.create(
@@ -70,16 +132,18 @@ def opportunity_create(
             phone=contact_phone,
         )
     opportunity = Opportunity.objects.create(
-        name=name,
+        name=name.strip(),
         customer_account=account,
         customer_contact=contact,
         amount=amount,
+        currency=currency or "EUR",
         close_date=close_date,
         stage=stage or stage_first_open(),
         owner=owner,
         partner_account=partner_account,
         source_lead=source_lead,
         description=description,
+        next_step=next_step,
     )
     activity_record(
         target=opportunity,
@@ -89,4 +153,111 @@ def opportunity_create(
         source_lead=source_lead.pk if source_lead else None,
         stage=opportunity.stage.name,
     )
+    _share_by_rules(opportunity)
+    _dashboards_changed()
     return opportunity
+
+
+def _stage_move(*, actor, opportunity, stage):
+    old = opportunity.stage
+    opportunity.stage = stage
+    opportunity.save(update_fields=["stage", "updated_at"])
+    activity_record(
+        target=opportunity,
+        verb="stage_changed",
+        actor=actor,
+        partner_account=opportunity.partner_account,
+        changes={"stage": [old.name, stage.name]},
+        probability=[old.probability, stage.probability],
+    )
+    _dashboards_changed()
+
+
+def _locked(opportunity) -> Opportunity:
+    """The deal's row, locked and re-read. No joins in the locking query: PostgreSQL re-checks a locked row
+    against the joined rows it saw first, so a concurrent stage move would make a joined query find nothing."""
+    return Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+
+
+@transaction.atomic
+def opportunity_stage_change(*, actor, opportunity, stage) -> Opportunity:
+    """Move the deal to another stage; records `stage_changed` with old → new."""
+    locked = _locked(opportunity)
+    if locked.stage_id == stage.pk:
+        raise InvalidTransition(_("The opportunity is already at stage %(stage)s.") % {"stage": stage.name})
+    _stage_move(actor=actor, opportunity=locked, stage=stage)
+    return locked
+
+
+@transaction.atomic
+def opportunity_update(
+    *,
+    actor,
+    opportunity,
+    name,
+    customer_name,
+    amount,
+    currency,
+    close_date,
+    stage,
+    next_step="",
+    description="",
+    owner=None,
+) -> Opportunity:
+    """Save the edit form: field changes are one `updated` event, a stage move its own `stage_changed`."""
+    locked = _locked(opportunity)
+    if not (name or "").strip():
+        raise InvalidTransition(_("Name the opportunity."))
+    changes = {}
+    new_values = {
+        "name": name.strip(),
+        "amount": amount,
+        "currency": currency or "EUR",
+        "close_date": close_date,
+        "next_step": next_step,
+        "description": description,
+    }
+    for field in EDITABLE_FIELDS:
+        old, new = getattr(locked, field), new_values[field]
+        if old != new:
+            changes[field] = [_display(old), _display(new)]
+            setattr(locked, field, new)
+    account = customer_account_for(partner_account=locked.partner_account, name=customer_name)
+    if account.pk != locked.customer_account_id:
+        changes["customer account"] = [locked.customer_account.name, account.name]
+        locked.customer_account = account
+        if locked.customer_contact_id and locked.customer_contact.account_id != account.pk:
+            locked.customer_contact = None
+    if owner is not None and owner.pk != locked.owner_id:
+        _check_owner(owner, locked.partner_account)
+        changes["owner"] = [str(locked.owner), str(owner)]
+        locked.owner = owner
+    if changes:
+        locked.save()
+        activity_record(
+            target=locked, verb="updated", actor=actor, partner_account=locked.partner_account, changes=changes
+        )
+        _dashboards_changed()
+    if stage is not None and stage.pk != locked.stage_id:
+        _stage_move(actor=actor, opportunity=locked, stage=stage)
+    return locked
+
+
+@transaction.atomic
+def opportunity_resource_add(*, actor, opportunity, kind, title, body="", url="", file=None):
+    """A note (comment), link or file on the deal, seen by the partner and the channel manager alike (D3)."""
+    if not (title or "").strip():
+        if kind == "note" and (body or "").strip():
+            title = body.strip().splitlines()[0][:80]
+        else:
+            raise InvalidTransition(_("Give the resource a title."))
+    return resource_add(
+        actor=actor,
+        target=opportunity,
+        kind=kind,
+        title=title.strip(),
+        body=body,
+        url=url,
+        file=file,
+        partner_account=opportunity.partner_account,
+    )

@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/referrals/", include("referrals.api_urls")),
+    path("api/leads/", include("leads.api")),
     path("partners/", include("accounts.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),

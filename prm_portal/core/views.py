@@ -9,8 +9,10 @@ from .selectors import activity_list_for  # noqa: F401  (re-exported for app vie
 
 @login_required
 def home(request):
-    """The page every login lands on (B4)."""
-    return render(request, "core/home.html", {})
+    """The page every login lands on (B4), with the dashboard of the user's scope (D3)."""
+    from opportunities.dashboards import dashboard_build
+
+    return render(request, "core/home.html", {"dash": dashboard_build(user=request.user)})
 
 
 @require_GET

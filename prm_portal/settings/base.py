@@ -167,6 +167,8 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
+    for _folder in ("out", "processed"):  # kombu's filesystem transport does not create its folders
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -187,7 +189,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prm_portal.core.tasks.sessions_clear_expired_task",
         "schedule": crontab(minute=17, hour=3),
     },
+    "referrals-expire-overdue": {
+        "task": "referrals.tasks.referral_expire_overdue_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+# Referrals left in Received this many days close as Expired (E4); a reminder goes out two days before.
+REFERRAL_EXPIRY_DAYS = env.int("REFERRAL_EXPIRY_DAYS", default=14)
+REFERRAL_REMINDER_DAYS_BEFORE = env.int("REFERRAL_REMINDER_DAYS_BEFORE", default=2)
 
 # --- REST API
 REST_FRAMEWORK = {
@@ -206,6 +215,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "DeclineReasonEnum": "referrals.models.Referral.DeclineReason",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "LeadStatusEnum": "leads.models.Lead.Status",
+    },
 }
 
 # --- Brand: the vendor's name, logo and colours (a partner's own override these in its portal).
@@ -215,6 +229,9 @@ PORTAL_BRAND = {
     "primary_color": env("BRAND_PRIMARY_COLOR", default="#1f5fbf"),
     "accent_color": env("BRAND_ACCENT_COLOR", default="#f59e0b"),
 }
+
+# Home dashboards: numbers cached this long (dropped at once when an opportunity changes). 0 = no cache.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

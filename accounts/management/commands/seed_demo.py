@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Contact, PartnerAccount, PartnerLocation, PortalSettings, User
-from accounts.services import prm_enable
+from accounts.models import BusinessProfile, Contact, PartnerAccount, PartnerLocation, PortalSettings, User
+from accounts.services import contact_create, prm_enable
 
 DEMO_PASSWORD = "demo-Password-2026"
 
@@ -57,6 +57,22 @@ PARTNERS = [
         ],
     },
 ]
+
+# What each partner sells and to whom (B8): referral matching (E13) and assignment rules (C9) read it.
+PROFILES = {
+    "Northwind Solutions": (["erp", "cloud migration", "crm"], ["10-49", "50-249"], ["Manufacturing", "Retail"]),
+    "Baltic Systems": (["mes", "manufacturing software", "iot"], ["50-249", "250-999"], ["Manufacturing"]),
+    "Iberia Tech": (["cloud", "aws", "data platform"], ["250-999", "1000+"], ["Finance", "Retail"]),
+}
+LOCATION_CONTACTS = {"Prague HQ": ("Petra Dvořák", "+420 220 000 100"), "Brno": ("Eva Černá", "+420 530 000 200"),
+                     "Warsaw": ("Marta Kowalska", "+48 22 000 0300"), "Madrid": ("Lucía García", "+34 910 000 400"),
+                     "Barcelona": ("Jordi Puig", "+34 930 000 500")}
+
+# Contacts not yet enabled as partner users: the channel manager can walk seed 001's "Enable partner user".
+NEW_CONTACTS = {
+    "Northwind Solutions": [("Karel", "Malý", "karel@northwind.example", "Presales engineer")],
+    "Baltic Systems": [("Zofia", "Wiśniewska", "", "Marketing")],
+}
 
 # Each app adds its demo records in `<app>/demo.py: seed(demo)`, in this order.
 DEMO_MODULES = ["leads.demo", "opportunities.demo", "referrals.demo"]
@@ -117,9 +133,17 @@ class Command(BaseCommand):
             partners[partner.name] = partner
             locations = {}
             for name, city, country in spec["locations"]:
+                contact_name, phone = LOCATION_CONTACTS.get(name, ("", ""))
                 locations[name], _ = PartnerLocation.objects.get_or_create(
-                    partner_account=partner, name=name, defaults={"city": city, "country": country}
+                    partner_account=partner, name=name,
+                    defaults={"city": city, "country": country, "contact_name": contact_name, "phone": phone,
+                              "email": f"{city.lower()}@{spec['people'][0][0].split('@')[1]}"},
                 )
+            keywords, sizes, industries = PROFILES.get(partner.name, ([], [], []))
+            BusinessProfile.objects.get_or_create(
+                partner_account=partner,
+                defaults={"keywords": keywords, "company_sizes": sizes, "industries": industries},
+            )
             for email, first, last, role, location in spec["people"]:
                 user = self._user(email, first, last, role, partner, locations.get(location), now)
                 users[email] = user
@@ -129,6 +153,13 @@ class Command(BaseCommand):
                     defaults={"first_name": first, "last_name": last, "user": user,
                               "location": locations.get(location)},
                 )
+
+        for name, people in NEW_CONTACTS.items():
+            partner = partners[name]
+            for first, last, email, title in people:
+                if not Contact.objects.filter(partner_account=partner, first_name=first, last_name=last).exists():
+                    contact_create(actor=partner.owner, partner_account=partner, first_name=first, last_name=last,
+                                   email=email, title=title)
 
         demo = DemoContext(rng=rng, now=now, users=users, partners=partners)
         for module in DEMO_MODULES:

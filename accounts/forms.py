@@ -1,0 +1,173 @@
+"""Forms of the accounts screens. They parse and validate input; the services make the changes."""
+
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.forms import SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import Contact, PartnerLocation, RecordType, SharingRule, User
+from .selectors import channel_manager_list, staff_user_list
+
+
+class PrmSettingsForm(forms.Form):
+    enable = forms.BooleanField(label=_("Enable partner relationship management"), required=False)
+
+
+class SharingTypesForm(forms.Form):
+    record_types = forms.MultipleChoiceField(
+        label=_("Record types shared with partners"),
+        choices=RecordType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class SharingRuleForm(forms.Form):
+    record_type = forms.ChoiceField(label=_("Records"), choices=RecordType.choices)
+    grantee = forms.ChoiceField(label=_("Shared with"))
+    country = forms.CharField(label=_("Country (ISO code)"), max_length=2, required=False,
+                              help_text=_("Blank: any country."))
+    industry = forms.CharField(label=_("Industry"), max_length=80, required=False,
+                               help_text=_("Blank: any industry."))
+    access = forms.ChoiceField(label=_("Access"), choices=SharingRule.Access.choices)
+
+    def __init__(self, *args, record_types=None, accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if record_types is not None:
+            self.fields["record_type"].choices = [(v, label) for v, label in RecordType.choices if v in record_types]
+        Queue = apps.get_model("leads", "Queue")
+        self.fields["grantee"].choices = [
+            ("", "—"),
+            (_("Partner accounts"), [(f"account:{a.pk}", a.name) for a in accounts]),
+            (_("Queues"), [(f"queue:{q.pk}", q.name) for q in Queue.objects.order_by("name")]),
+        ]
+
+    def clean_country(self):
+        return self.cleaned_data["country"].strip().upper()
+
+    def grantee_ids(self):
+        kind, pk = self.cleaned_data["grantee"].split(":")
+        return (int(pk), None) if kind == "account" else (None, int(pk))
+
+
+class PartnerAccountForm(forms.Form):
+    name = forms.CharField(label=_("Account name"), max_length=200)
+    owner = forms.ModelChoiceField(label=_("Channel manager (owner)"), queryset=User.objects.none())
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    country = forms.CharField(label=_("Country (ISO code)"), max_length=2, required=False)
+    industry = forms.CharField(label=_("Industry"), max_length=80, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_user_list() if actor.is_vendor_admin else User.objects.filter(
+            pk=actor.pk)
+        self.fields["owner"].initial = actor.pk
+
+
+class AccountShareForm(forms.Form):
+    channel_manager = forms.ModelChoiceField(label=_("Share with channel manager"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel_manager"].queryset = channel_manager_list()
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "title", "location"]
+
+    def __init__(self, *args, partner_account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = partner_account.locations.all()
+
+
+class PartnerUserForm(forms.Form):
+    """The New User page (B3): pre-filled from the contact, confirmed before saving."""
+
+    email = forms.EmailField(label=_("Email (sign-in)"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(User.Role.PARTNER_USER, User.Role.PARTNER_USER.label),
+                 (User.Role.PARTNER_ADMIN, User.Role.PARTNER_ADMIN.label)],
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location scope"), queryset=PartnerLocation.objects.none(), required=False,
+        empty_label=_("All locations"),
+        help_text=_("A user limited to a location sees that location's referrals only."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="en")
+
+    def __init__(self, *args, partner_account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = partner_account.locations.all()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A user with this email address already exists."))
+        return email
+
+
+class PartnerUserEditForm(forms.Form):
+    role = PartnerUserForm.base_fields["role"]
+    location = forms.ModelChoiceField(
+        label=_("Location scope"), queryset=PartnerLocation.objects.none(), required=False,
+        empty_label=_("All locations"),
+        help_text=_("A user limited to a location sees that location's referrals only."),
+    )
+
+    def __init__(self, *args, partner_account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = partner_account.locations.all()
+
+
+class InitialPasswordForm(SetPasswordForm):
+    """New password twice; the service stores it (the form's own save() is not used)."""
+
+
+def _split(value):
+    return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+class BusinessProfileForm(forms.Form):
+    keywords = forms.CharField(label=_("Keywords"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text=_("What you sell, separated by commas, e.g. erp, cloud migration."))
+    company_sizes = forms.MultipleChoiceField(label=_("Preferred company sizes"), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    industries = forms.CharField(label=_("Preferred industries"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Separated by commas."))
+    description = forms.CharField(label=_("About the partner"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    logo_url = forms.CharField(label=_("Logo address"), max_length=500, required=False,
+                               help_text=_("An https:// address of your logo; blank uses the vendor's."))
+    primary_color = forms.RegexField(label=_("Brand colour"), regex=r"^(#[0-9a-fA-F]{6})?$", required=False,
+                                     help_text=_("Like #1f5fbf; blank uses the vendor's colour."),
+                                     error_messages={"invalid": _("Write the colour like #1f5fbf.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        Lead = apps.get_model("leads", "Lead")
+        self.fields["company_sizes"].choices = Lead.CompanySize.choices
+
+    def clean_keywords(self):
+        return _split(self.cleaned_data["keywords"])
+
+    def clean_industries(self):
+        return _split(self.cleaned_data["industries"])
+
+    def clean_logo_url(self):
+        value = self.cleaned_data["logo_url"].strip()
+        if value and not value.startswith(("https://", "http://", "/")):
+            raise forms.ValidationError(_("Give an address starting with https://."))
+        return value
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = PartnerLocation
+        fields = ["name", "address", "city", "country", "contact_name", "phone", "email"]

@@ -1,0 +1,136 @@
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from prm_portal.core.models import Resource
+
+from .models import Lead
+
+LEAD_FIELDS = ["company", "first_name", "last_name", "email", "phone", "country", "industry", "company_size",
+               "source", "description"]
+WEB_FORM_SALT = "leads.web_form"
+
+
+class LeadForm(forms.ModelForm):
+    """Edit a lead (C5). Converted is reached by Convert only, so it is not offered here."""
+
+    class Meta:
+        model = Lead
+        fields = ["status", *LEAD_FIELDS]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [c for c in Lead.Status.choices if c[0] != Lead.Status.CONVERTED]
+
+
+class LeadRowForm(forms.ModelForm):
+    """One lead as it arrives from a CSV row or the API."""
+
+    class Meta:
+        model = Lead
+        fields = LEAD_FIELDS
+
+    def clean_country(self):
+        return (self.cleaned_data.get("country") or "").upper()
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=None, required=False, label=_("New owner (partner user)"))
+    queue = forms.ModelChoiceField(queryset=None, required=False, label=_("…or a queue"))
+    notify = forms.BooleanField(required=False, label=_("Send notification email"))
+
+    def __init__(self, *args, owners, queues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda u: f"{u} · {u.partner_account} ({u.email})"
+        self.fields["queue"].queryset = queues
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("owner")) == bool(data.get("queue")):
+            raise forms.ValidationError(_("Choose either a new owner or a queue."))
+        return data
+
+
+class ConvertForm(forms.Form):
+    opportunity_name = forms.CharField(label=_("Opportunity name"), max_length=200)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, required=False, min_value=0)
+    close_date = forms.DateField(label=_("Close date"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ResourceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Resource.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    file = forms.FileField(label=_("File"), required=False)
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), help_text=_(
+        "First line: column names (company, first_name, last_name, email, phone, country, industry, "
+        "company_size, source, description). Company and last name are required."))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        raw = f.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text."))
+        if not text.strip():
+            raise forms.ValidationError(_("The file is empty."))
+        return f.name, text
+
+
+class WebToLeadForm(forms.ModelForm):
+    """The public form (C12). Spam protection without third parties: a honeypot field people never see and a
+    signed timestamp — a submission faster than a person types, or with a forged or day-old token, is refused."""
+
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Lead
+        fields = ["company", "first_name", "last_name", "email", "phone", "country", "company_size", "industry",
+                  "description"]
+        labels = {"description": _("How can we help?")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        if not self.is_bound:
+            self.initial["token"] = signing.TimestampSigner(salt=WEB_FORM_SALT).sign("web-to-lead")
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        signer = signing.TimestampSigner(salt=WEB_FORM_SALT)
+        try:
+            signer.unsign(token, max_age=24 * 3600)
+        except signing.SignatureExpired:
+            raise forms.ValidationError(_("This form has expired. Please send it again."))
+        except signing.BadSignature:
+            raise forms.ValidationError(_("Please send the form again."))
+        min_seconds = getattr(settings, "LEADS_WEB_FORM_MIN_SECONDS", 3)
+        try:
+            signer.unsign(token, max_age=min_seconds)
+        except signing.SignatureExpired:
+            return token  # older than the minimum: a person had time to fill it in
+        raise forms.ValidationError(_("That was quick! Please check your details and send the form again."))
+
+    def clean_country(self):
+        return (self.cleaned_data.get("country") or "").upper()
+
+
+class ClaimLimitsForm(forms.Form):
+    max_open_per_user = forms.IntegerField(label=_("Open queue leads per partner user"), min_value=0, max_value=10000)
+    max_open_per_partner = forms.IntegerField(label=_("Open queue leads per partner account"), min_value=0,
+                                              max_value=100000)

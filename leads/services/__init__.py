@@ -1,0 +1,30 @@
+"""Writes for leads: create and route, claim under limits, edit, reassign, convert, import (C1–C12).
+
+Every function here is one state change: it checks the current state, writes the lead, records the
+timeline event in the same transaction and queues its emails on commit.
+"""
+
+from .claims import (
+    ALREADY_CLAIMED,
+    ClaimLimitReached,
+    claim_limits_for,
+    claim_limits_set,
+    claim_usage_for,
+    lead_claim,
+    queue_ids_for,
+)
+from .imports import (
+    lead_import_parse,
+    lead_import_progress,
+    lead_import_run,
+    lead_import_start,
+)
+from .records import lead_convert, lead_reassign, lead_resource_add, lead_update
+from .routing import EDITABLE_FIELDS, lead_create, round_robin_next, routing_rules, rule_matches
+
+__all__ = [
+    "ALREADY_CLAIMED", "EDITABLE_FIELDS", "ClaimLimitReached", "claim_limits_for", "claim_limits_set",
+    "claim_usage_for", "lead_claim", "lead_convert", "lead_create", "lead_import_parse", "lead_import_progress",
+    "lead_import_run", "lead_import_start", "lead_reassign", "lead_resource_add", "lead_update", "queue_ids_for",
+    "round_robin_next", "routing_rules", "rule_matches",
+]

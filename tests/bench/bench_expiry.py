@@ -1,0 +1,230 @@
+"""Benchmark: the referral expiry task (E4) against a plain SQL UPDATE, on identical copies of 2,000,000 referrals.
+
+Run by `make bench-expiry`. Builds its own database (DATABASE_URL's name + `_expiry`), migrates it, and loads with
+INSERT ... SELECT generate_series:
+
+- 1,000,000 overdue referrals: Received, 15-16 days old, each with a sender (a vendor user) to email;
+- 1,000,000 others: 400,000 Received in the last 10 days, 300,000 Accepted, 200,000 Won, 100,000 Declined.
+
+Then it VACUUM ANALYZEs and clones the database (CREATE DATABASE ... TEMPLATE), so both runs start from identical
+copies; before each timing it CHECKPOINTs and reads the table and its partial index once (same warm start), and
+in the same run times
+
+- raw_update_s: `UPDATE referrals_referral SET status='expired', closed_at=now() WHERE status='received' AND
+  received_at < cutoff` on copy A (closed_at is required by the table's check constraint for a closed status);
+- task_s: `referral_expire_overdue_task()` on copy B, the beat task as deployed: batches of UPDATE ... RETURNING
+  over the partial index, the activity events inserted set-based in the same statement, one email per referral
+  queued on commit. Celery's `email_send_task.delay` is replaced by a counter (no million real mails): it is what
+  the on-commit callback calls, so it counts exactly the emails that would be queued.
+
+Checks: both copies have 1,000,000 expired; emails queued = referrals expired; duplicates = keys queued more than
+once. The last line is:
+expiry: referrals=1000000 task_s=… raw_update_s=… ratio=… emails=… duplicates=0
+"""
+
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+OVERDUE = int(os.environ.get("BENCH_EXPIRY_OVERDUE", 1_000_000))
+OTHERS = int(os.environ.get("BENCH_EXPIRY_OTHERS", 1_000_000))
+SETTINGS = "prm_portal.settings.test"
+
+
+def _urls():
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm_bench")
+    parts = urlsplit(base)
+    name = parts.path.lstrip("/") or "prm_bench"
+    a, b = f"{name}_expiry", f"{name}_expiry_copy"
+    return (urlunsplit(parts._replace(path="/postgres")), a, b,
+            urlunsplit(parts._replace(path=f"/{a}")), urlunsplit(parts._replace(path=f"/{b}")))
+
+
+def _admin(admin_url, *statements):
+    import psycopg2
+
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql)
+    conn.close()
+
+
+def _columns_sql(model, overrides):
+    """Every concrete column with a SQL expression: the override, or an empty value fitting the field."""
+    from django.db import models
+
+    cols, exprs = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        cols.append(f'"{field.column}"')
+        if field.name in overrides:
+            exprs.append(overrides[field.name])
+        elif field.null:
+            exprs.append("NULL")
+        elif isinstance(field, models.JSONField):
+            exprs.append("'[]'::jsonb")
+        elif isinstance(field, models.BooleanField):
+            exprs.append("false")
+        elif isinstance(field, models.CharField | models.TextField):
+            exprs.append(f"'{field.default}'" if isinstance(field.default, str) else "''")
+        else:
+            raise RuntimeError(f"no value for {field.name}")
+    return ", ".join(cols), ", ".join(exprs)
+
+
+def _load(vendor_id, partner_id, location_id):
+    from django.db import connection
+
+    from referrals.models import Referral
+
+    common = {
+        "referral_type": "'sales_qualified'", "direction": "'inbound'", "deal_type": "'services'",
+        "partner_account": str(partner_id), "location": str(location_id), "sender": str(vendor_id),
+        "created_by": str(vendor_id), "sender_name": "'Carl Manager'", "sender_email": "'cm@vendor.example'",
+        "customer_name": "'Customer ' || g", "need": "'Needs help.'", "updated_at": "now()",
+        "sales_stage": "'created'", "currency": "'EUR'", "inquiry": "gen_random_uuid()",
+    }
+    batches = [
+        # overdue: received 15..16 days ago
+        (OVERDUE, {**common, "status": "'received'",
+                   "received_at": "now() - interval '15 days' - mod(g, 86400) * interval '1 second'"}),
+        # others: received recently, accepted, won, declined
+        (OTHERS * 4 // 10, {**common, "status": "'received'",
+                            "received_at": "now() - mod(g, 864000) * interval '1 second'"}),
+        (OTHERS * 3 // 10, {**common, "status": "'accepted'", "sales_stage": "'accepted'", "name": "'Deal ' || g",
+                            "received_at": "now() - interval '30 days'", "accepted_at": "now() - interval '29 days'"}),
+        (OTHERS * 2 // 10, {**common, "status": "'won'", "sales_stage": "'won'",
+                            "received_at": "now() - interval '60 days'", "closed_at": "now() - interval '20 days'"}),
+        (OTHERS - OTHERS * 9 // 10, {**common, "status": "'declined'", "decline_reason": "'no_budget'",
+                                     "received_at": "now() - interval '40 days'",
+                                     "closed_at": "now() - interval '39 days'"}),
+    ]
+    with connection.cursor() as cur:
+        for count, overrides in batches:
+            cols, exprs = _columns_sql(Referral, overrides)
+            cur.execute(f"INSERT INTO referrals_referral ({cols}) SELECT {exprs} FROM generate_series(1, %s) AS g",
+                        [count])
+
+
+def _settle_and_warm(cutoff_sql):
+    """Same starting line for both copies: a checkpoint, then the table and its partial index read once."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("CHECKPOINT")
+        cur.execute("SELECT count(*), sum(length(customer_name)) FROM referrals_referral")
+        cur.execute(f"SELECT count(*) FROM referrals_referral WHERE status = 'received' AND received_at < {cutoff_sql}")
+
+
+def _switch_database(url):
+    import environ
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    settings.DATABASES["default"].update(environ.Env.db_url_config(url))
+    connections["default"].settings_dict.update(environ.Env.db_url_config(url))
+
+
+def main():
+    admin_url, name_a, name_b, url_a, url_b = _urls()
+    os.environ["DATABASE_URL"] = url_a
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_b}"', f'DROP DATABASE IF EXISTS "{name_a}"',
+           f'CREATE DATABASE "{name_a}"')
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from accounts.models import PartnerAccount, PartnerLocation, User
+
+    call_command("migrate", verbosity=0)
+    vendor = User.objects.create_user("cm@vendor.example", "x", role=User.Role.CHANNEL_MANAGER, is_staff=True)
+    partner = PartnerAccount.objects.create(name="Alpha Partners", owner=vendor, is_partner=True)
+    location = PartnerLocation.objects.create(partner_account=partner, name="Prague", city="Prague", country="CZ")
+    t0 = time.perf_counter()
+    _load(vendor.pk, partner.pk, location.pk)
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE referrals_referral")
+        cur.execute("VACUUM ANALYZE core_activityevent")
+    print(f"loaded {OVERDUE + OTHERS} referrals in {time.perf_counter() - t0:.1f}s", flush=True)
+    connections.close_all()
+    _admin(admin_url, f'CREATE DATABASE "{name_b}" TEMPLATE "{name_a}"')
+
+    # Copy A: the plain SQL update.
+    from django.conf import settings
+
+    cutoff_sql = f"now() - interval '{settings.REFERRAL_EXPIRY_DAYS} days'"
+    _settle_and_warm(cutoff_sql)
+    with connection.cursor() as cur:
+        t0 = time.perf_counter()
+        cur.execute("UPDATE referrals_referral SET status = 'expired', closed_at = now() "  # noqa: S608
+                    f"WHERE status = 'received' AND received_at < {cutoff_sql}")
+        raw_s = time.perf_counter() - t0
+        raw_rows = cur.rowcount
+    print(f"raw update: {raw_rows} rows in {raw_s:.2f}s", flush=True)
+
+    # Copy B: the project's task.
+    _switch_database(url_b)
+    from prm_portal.core.tasks import email_send_task
+    from referrals.models import Referral
+    from referrals.tasks import referral_expire_overdue_task
+
+    _settle_and_warm(cutoff_sql)
+    keys = Counter()
+
+    def count_delay(*args, **kwargs):
+        keys[kwargs["idempotency_key"]] += 1
+
+    # Where the time goes: the set-based statements (UPDATE ... RETURNING + activity INSERT) versus the rest.
+    from referrals import services
+
+    sql_time = [0.0]
+    real_batch = services._expire_batch
+
+    def timed_batch(**kwargs):
+        t = time.perf_counter()
+        try:
+            return real_batch(**kwargs)
+        finally:
+            sql_time[0] += time.perf_counter() - t
+
+    services._expire_batch = timed_batch
+    # A plain function, not a Mock: a Mock's call recording would cost more than the work being measured.
+    real_delay = email_send_task.delay
+    email_send_task.delay = count_delay
+    try:
+        t0 = time.perf_counter()
+        summary = referral_expire_overdue_task()
+        task_s = time.perf_counter() - t0
+    finally:
+        email_send_task.delay = real_delay
+    expired = Referral.objects.filter(status="expired").count()
+    services._expire_batch = real_batch
+    print(f"task: {summary} in {task_s:.2f}s (set-based SQL {sql_time[0]:.2f}s, emails queued on commit, commits "
+          f"and the rest {task_s - sql_time[0]:.2f}s)", flush=True)
+    expired_keys = {k: n for k, n in keys.items() if k.startswith("referral-expired-")}
+    emails = sum(expired_keys.values())
+    duplicates = sum(n - 1 for n in expired_keys.values())
+    connections.close_all()
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_b}"')
+    ok = expired == raw_rows == OVERDUE and emails == expired and duplicates == 0
+    print(f"expiry: referrals={expired} task_s={task_s:.2f} raw_update_s={raw_s:.2f} ratio={task_s / raw_s:.2f} "
+          f"emails={emails} duplicates={duplicates}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
