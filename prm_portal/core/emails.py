@@ -5,6 +5,8 @@ so a rolled-back change sends nothing. The task records each key in OutboundEmai
 the same event never sends twice (F1-F3).
 """
 
+import functools
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -15,11 +17,17 @@ from django.utils import timezone, translation
 from .models import EmailTemplate, OutboundEmail
 
 
-def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
-    """Queue one email to be sent by Celery after the current transaction commits."""
+@functools.cache
+def _send_task():
+    """The email task itself, resolved once (the shared_task proxy costs a lookup on every use)."""
     from .tasks import email_send_task
 
-    email_send_task.delay_on_commit(
+    return email_send_task._get_current_object()
+
+
+def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
+    """Queue one email to be sent by Celery after the current transaction commits."""
+    _send_task().delay_on_commit(
         template_key=template_key,
         to=to,
         context=context,

@@ -4,13 +4,14 @@ import smtplib
 
 from celery import shared_task
 from django.core import management
+from django.db import OperationalError
 
 from .emails import email_send
 
 
 @shared_task(
     bind=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OperationalError),
     retry_backoff=True,
     max_retries=8,
 )
