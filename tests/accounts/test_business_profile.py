@@ -93,3 +93,12 @@ def test_a_malformed_colour_gets_a_message_and_nothing_changes(client, cast):
     assert response.status_code == 200 and "Write the colour like #1f5fbf" in response.content.decode()
     cast.partner_a.refresh_from_db()
     assert cast.partner_a.primary_color == ""
+
+
+def test_partner_admin_sees_the_users_section_once_in_the_page_body(client, cast):
+    client.force_login(cast.partner_a_admin)
+    html = client.get(_profile_url(cast.partner_a)).content.decode()
+    head, body = html.split("</head>", 1)
+    assert "<title>Business profile" in head and "users-h" not in head
+    assert body.count('id="users-h"') == 1
+    assert cast.partner_a_user.email in body
