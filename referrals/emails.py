@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from prm_portal.core.emails import email_enqueue
+from prm_portal.core.emails import email_enqueue, email_enqueue_many
 
 
 def referral_url(pk) -> str:
@@ -80,17 +80,20 @@ def email_referral_closed(referral):
     )
 
 
-def email_referral_expired_row(*, pk, to, language, title, customer_name, partner_name, is_customer_inquiry,
-                               sender_name):
-    """The expiry email from a row the set-based expiry returned (no model instance needed)."""
-    email_enqueue(
-        template_key="referral_expired", to=to, language=language,
-        context={
-            "referral_id": pk, "title": title, "customer_name": customer_name, "partner_name": partner_name,
-            "is_customer_inquiry": is_customer_inquiry, "sender_name": sender_name,
-            "days": settings.REFERRAL_EXPIRY_DAYS,
-        },
-        idempotency_key=f"referral-expired-{pk}",
+def email_referral_expired_rows(rows):
+    """The expiry emails for rows the set-based expiry returned (no model instances needed), queued together.
+    Each row: dict(pk, to, language, title, customer_name, partner_name, is_customer_inquiry, sender_name)."""
+    email_enqueue_many(
+        {
+            "template_key": "referral_expired", "to": row["to"], "language": row["language"],
+            "context": {
+                "referral_id": row["pk"], "title": row["title"], "customer_name": row["customer_name"],
+                "partner_name": row["partner_name"], "is_customer_inquiry": row["is_customer_inquiry"],
+                "sender_name": row["sender_name"], "days": settings.REFERRAL_EXPIRY_DAYS,
+            },
+            "idempotency_key": f"referral-expired-{row['pk']}",
+        }
+        for row in rows
     )
 
 

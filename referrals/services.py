@@ -695,14 +695,16 @@ def referral_expire_overdue(*, now=None, batch_size=10000) -> int:
                 from accounts.models import PartnerAccount
 
                 partner_names.update(PartnerAccount.objects.filter(pk__in=missing).values_list("pk", "name"))
-            for pk, partner_id, sender_id, sender_email, sender_name, customer_name, name, rtype in rows:
-                if sender_email:
-                    emails.email_referral_expired_row(
-                        pk=pk, to=sender_email, language=languages.get(sender_id, "en"),
-                        title=name or customer_name, customer_name=customer_name,
-                        partner_name=partner_names.get(partner_id, ""),
-                        is_customer_inquiry=rtype == Referral.Type.CUSTOMER_INQUIRY, sender_name=sender_name,
-                    )
+            emails.email_referral_expired_rows(
+                {
+                    "pk": pk, "to": sender_email, "language": languages.get(sender_id, "en"),
+                    "title": name or customer_name, "customer_name": customer_name,
+                    "partner_name": partner_names.get(partner_id, ""),
+                    "is_customer_inquiry": rtype == Referral.Type.CUSTOMER_INQUIRY, "sender_name": sender_name,
+                }
+                for pk, partner_id, sender_id, sender_email, sender_name, customer_name, name, rtype in rows
+                if sender_email
+            )
             total += len(rows)
         if len(rows) < batch_size:
             break

@@ -6,6 +6,7 @@ the same event never sends twice (F1-F3).
 """
 
 import functools
+import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import EmailTemplate, OutboundEmail
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -27,13 +30,35 @@ def _send_task():
 
 def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
     """Queue one email to be sent by Celery after the current transaction commits."""
-    _send_task().delay_on_commit(
-        template_key=template_key,
-        to=to,
-        context=context,
-        idempotency_key=idempotency_key,
-        language=language,
+    email_enqueue_many(
+        [
+            {
+                "template_key": template_key,
+                "to": to,
+                "context": context,
+                "idempotency_key": idempotency_key,
+                "language": language,
+            }
+        ]
     )
+
+
+def email_enqueue_many(messages):
+    """Queue many emails (dicts of email_enqueue's arguments) with one on-commit hook: a set-based service
+    that closes thousands of records in one transaction queues their emails without one hook each."""
+    messages = list(messages)
+    if not messages:
+        return
+
+    def _publish():
+        task = _send_task()
+        for message in messages:
+            try:
+                task.delay(**message)
+            except Exception:  # one unreachable publish must not drop the rest of the batch
+                logger.exception("Could not queue email %s", message["idempotency_key"])
+
+    transaction.on_commit(_publish)
 
 
 def _portal_context(context):

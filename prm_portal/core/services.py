@@ -21,20 +21,26 @@ def activity_record(*, target, verb, actor=None, partner_account=None, **data):
     )
 
 
-@transaction.atomic
 def recent_item_touch(*, user, target, label, url):
-    """Put `target` at the top of the user's Recent Items and keep the list short."""
-    ct = ContentType.objects.get_for_model(target)
-    RecentItem.objects.update_or_create(
-        user=user,
-        content_type=ct,
-        object_id=target.pk,
-        defaults={"label": str(label)[:200], "url": url, "touched_at": timezone.now()},
+    """Put `target` at the top of the user's Recent Items and keep the list short: two statements, an upsert
+    and a trim (this runs on every claim and every record opened)."""
+    RecentItem.objects.bulk_create(
+        [
+            RecentItem(
+                user=user,
+                content_type=ContentType.objects.get_for_model(target),
+                object_id=target.pk,
+                label=str(label)[:200],
+                url=url,
+                touched_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "content_type", "object_id"],
+        update_fields=["label", "url", "touched_at"],
     )
-    stale = RecentItem.objects.filter(user=user).order_by("-touched_at").values_list("pk", flat=True)[
-        RECENT_ITEMS_KEPT:
-    ]
-    RecentItem.objects.filter(pk__in=list(stale)).delete()
+    newest = RecentItem.objects.filter(user=user).order_by("-touched_at").values("pk")
+    RecentItem.objects.filter(user=user).exclude(pk__in=newest[:RECENT_ITEMS_KEPT]).delete()
 
 
 @transaction.atomic

@@ -237,7 +237,6 @@ PORTAL_BRAND = {
 # Home dashboards: numbers cached this long (dropped at once when an opportunity changes). 0 = no cache.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
 LOGGING = {

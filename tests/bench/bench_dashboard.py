@@ -198,8 +198,8 @@ def main():
     count = Opportunity.objects.count()
     print(f"populated {count} opportunities in {time.perf_counter() - t0:.0f} s", flush=True)
 
-    if os.environ.get("BENCH_GC_FREEZE") == "1":
-        # What a preforked server does after loading the app (gc.freeze before fork): the start-up heap
+    if os.environ.get("BENCH_GC_FREEZE", "1") == "1":
+        # What prm_portal/wsgi.py does in every server process after loading the app: the start-up heap
         # leaves the collector's generations, so full collections stop costing tens of ms mid-request.
         import gc
 

@@ -54,3 +54,41 @@ def test_admin_edited_template_wins_over_the_file_template_in_the_recipients_lan
     assert mail.outbox[0].subject == "Ahoj Adam"
     assert mail.outbox[1].subject == "Ping for Adam"
     assert "Adam" in mail.outbox[1].alternatives[0][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_emails_queued_together_are_sent_after_commit_each_once():
+    from prm_portal.core.emails import email_enqueue_many
+
+    messages = [
+        {"template_key": "test_ping", "to": f"rep{i}@alpha.example", "context": {"name": f"Rep {i}"},
+         "idempotency_key": f"many-{i}", "language": "en"}
+        for i in range(3)
+    ]
+    with transaction.atomic():
+        email_enqueue_many(messages)
+        email_enqueue_many(messages[:1])  # the same event queued twice still sends once
+        assert mail.outbox == []
+    assert sorted(m.to[0] for m in mail.outbox) == ["rep0@alpha.example", "rep1@alpha.example", "rep2@alpha.example"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_failed_publish_does_not_drop_the_rest_of_the_batch(monkeypatch):
+    from prm_portal.core import emails
+
+    task = emails._send_task()
+    real_delay = task.delay
+
+    def flaky_delay(**kwargs):
+        if kwargs["idempotency_key"] == "flaky-0":
+            raise ConnectionError("broker unreachable")
+        return real_delay(**kwargs)
+
+    monkeypatch.setattr(task, "delay", flaky_delay)
+    with transaction.atomic():
+        emails.email_enqueue_many(
+            {"template_key": "test_ping", "to": f"r{i}@x.example", "context": {"name": "R"},
+             "idempotency_key": f"flaky-{i}", "language": "en"}
+            for i in range(3)
+        )
+    assert sorted(m.to[0] for m in mail.outbox) == ["r1@x.example", "r2@x.example"]

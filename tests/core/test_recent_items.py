@@ -1,0 +1,25 @@
+import pytest
+
+from prm_portal.core.selectors import recent_item_list_for
+from prm_portal.core.services import RECENT_ITEMS_KEPT, recent_item_touch
+from tests.factories import LeadFactory
+
+
+@pytest.mark.django_db
+def test_touching_again_moves_a_record_to_the_top_without_a_duplicate(partner_a_user):
+    first, second = LeadFactory(company="First"), LeadFactory(company="Second")
+    recent_item_touch(user=partner_a_user, target=first, label="First", url="/leads/1/")
+    recent_item_touch(user=partner_a_user, target=second, label="Second", url="/leads/2/")
+    recent_item_touch(user=partner_a_user, target=first, label="First (renamed)", url="/leads/1/")
+    assert [item.label for item in recent_item_list_for(user=partner_a_user)] == ["First (renamed)", "Second"]
+
+
+@pytest.mark.django_db
+def test_only_the_newest_items_are_kept(partner_a_user, partner_b_user):
+    leads = [LeadFactory(company=f"Lead {i}") for i in range(RECENT_ITEMS_KEPT + 3)]
+    recent_item_touch(user=partner_b_user, target=leads[0], label="B's", url="/x/")
+    for lead in leads:
+        recent_item_touch(user=partner_a_user, target=lead, label=lead.company, url=f"/leads/{lead.pk}/")
+    kept = [item.label for item in recent_item_list_for(user=partner_a_user, limit=50)]
+    assert kept == [lead.company for lead in reversed(leads)][:RECENT_ITEMS_KEPT]
+    assert [item.label for item in recent_item_list_for(user=partner_b_user)] == ["B's"]
