@@ -27,10 +27,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.benchdb import database_url, recreate_database  # noqa: E402
 
 CLIENTS = 32
 REPS = 64
@@ -43,26 +45,6 @@ PASSWORD = "bench-Password-2026"
 SETTINGS = "prm_portal.settings.test"
 ACCEPT_RE = re.compile(r'action="/leads/(\d+)/accept/"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _database_url():
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm_bench")
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_claims"
-    return base, urlunsplit(parts._replace(path="/" + name, query="")), name
-
-
-def _recreate_database(base_url, name):
-    import psycopg2
-
-    parts = urlsplit(base_url)
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                            password=parts.password or None, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def _populate():
@@ -270,8 +252,8 @@ def _queries_per_claim(probe, probe_lead):
 
 
 def main():
-    base_url, db_url, name = _database_url()
-    _recreate_database(base_url, name)
+    base_url, db_url, name = database_url("claims")
+    recreate_database(base_url, name)
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     import django

@@ -10,36 +10,18 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.benchdb import database_url, recreate_database  # noqa: E402
 
 OPPORTUNITIES = 100_000
 PARTNERS = 500
 MANAGERS = 25
 LEADS = 30_000
 RUNS = 30
-
-
-def _database_url():
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm_bench")
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_dashboard"
-    return base, urlunsplit(parts._replace(path="/" + name)), name
-
-
-def _recreate_database(base_url, name):
-    import psycopg2
-
-    parts = urlsplit(base_url)
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                            password=parts.password or None, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def _populate():
@@ -169,10 +151,10 @@ def _p95(values):
 
 
 def main():
-    base, url, name = _database_url()
+    base, url, name = database_url("dashboard")
     reuse = os.environ.get("BENCH_REUSE") == "1"  # iterate on the code without rebuilding the data
     if not reuse:
-        _recreate_database(base, name)
+        recreate_database(base, name)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm_portal.settings.test")
     import django

@@ -13,10 +13,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.benchdb import database_url, recreate_database  # noqa: E402
 
 LEADS = 200_000
 QUEUE_LEADS = 80_000
@@ -25,26 +26,6 @@ USERS = 2_000
 QUEUES = 20
 SAMPLED = 50
 ROUNDS = 2
-
-
-def _database_url():
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm_bench")
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_inbox"
-    return base, urlunsplit(parts._replace(path="/" + name, query="")), name
-
-
-def _recreate_database(base_url, name):
-    import psycopg2
-
-    parts = urlsplit(base_url)
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
-                            password=parts.password or None, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 LEAD_INSERT = """
@@ -120,8 +101,8 @@ def _sample_users():
 
 
 def main():
-    base_url, db_url, name = _database_url()
-    _recreate_database(base_url, name)
+    base_url, db_url, name = database_url("inbox")
+    recreate_database(base_url, name)
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm_portal.settings.test")
     import django
