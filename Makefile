@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/prm_portal
 PORT ?= 8000
 
-.PHONY: run test install check-services check-chromium lint bench-claims bench-inbox bench-dashboard bench-expiry bench-sharing clean
+.PHONY: messages run test install check-services check-chromium lint bench-claims bench-inbox bench-dashboard bench-expiry bench-sharing clean
 
 $(STAMP): pyproject.toml bin/deps.py
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench-expiry: $(STAMP) check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_expiry.py
 bench-sharing: $(STAMP) check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_sharing.py
+
+# Refresh the Czech, Spanish and Polish catalogs after changing strings, then translate and compile them.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l cs -l es -l pl --ignore=.venv --ignore=tests --ignore=staticfiles --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

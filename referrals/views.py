@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from prm_portal.core.errors import InvalidTransition
@@ -44,11 +44,11 @@ from .selectors import (
 )
 
 TAB_LABELS = {
-    "marketplace": _l("Marketplace"),
-    "qualified": _l("Qualified"),
-    "favorites": _l("Favorites"),
-    "outbound": _l("Outbound"),
-    "closed": _l("Closed"),
+    "marketplace": gettext_lazy("Marketplace"),
+    "qualified": gettext_lazy("Qualified"),
+    "favorites": gettext_lazy("Favorites"),
+    "outbound": gettext_lazy("Outbound"),
+    "closed": gettext_lazy("Closed"),
 }
 
 

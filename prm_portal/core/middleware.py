@@ -1,8 +1,10 @@
 """Portal-wide gates: a temporary password must be changed first (B4); partner pages wait for PRM (A1)."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 
 # Paths a signed-in user may reach whatever the gates say.
 _ALWAYS_OPEN = ("/static/", "/media/", "/healthz", "/i18n/")
@@ -40,3 +42,25 @@ class PortalAccessMiddleware:
                     return JsonResponse({"detail": _NOT_ENABLED}, status=503)
                 return render(request, "core/prm_not_enabled.html", status=503)
         return None
+
+
+class UserLanguageMiddleware:
+    """Signed-in people whose browser asks for no language of ours see the portal in their own language
+    (User.language); the language switcher (a cookie) and the browser's own choice come first (G5)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and request.LANGUAGE_CODE == settings.LANGUAGE_CODE
+            and user.language
+            and user.language != request.LANGUAGE_CODE
+        ):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
