@@ -467,7 +467,7 @@ def welcome(request, uidb64, token):
         user = services.user_password_set(actor=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your password is set. Welcome!"))
-        return redirect("core:home")
+        return redirect("reports:home")
     return render(request, "accounts/welcome.html", {"form": form, "person": user})
 
 
@@ -482,7 +482,7 @@ def password_required(request):
         user = services.user_password_set(actor=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         messages.success(request, _("Your new password is saved."))
-        return redirect("core:home")
+        return redirect("reports:home")
     return render(request, "accounts/password_required.html", {"form": form})
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .dashboards import dashboard_invalidate
+from prm_portal.core.cachegen import cache_generation_bump
+
 from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 
@@ -11,7 +12,7 @@ class StageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        dashboard_invalidate()
+        cache_generation_bump("dashboards")
 
 
 @admin.register(Opportunity)
@@ -27,7 +28,7 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        dashboard_invalidate()
+        cache_generation_bump("dashboards")
 
 
 class CustomerContactInline(admin.TabularInline):

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from prm_portal.core.cachegen import cache_generation_bump
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.services import activity_record, resource_add
 
-from .dashboards import dashboard_invalidate
 from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 DEFAULT_STAGES = [
@@ -26,8 +26,8 @@ EDITABLE_FIELDS = ("name", "amount", "currency", "close_date", "next_step", "des
 
 def _dashboards_changed():
     """The Home dashboards' cached numbers are stale now, and again once this transaction commits."""
-    dashboard_invalidate()
-    transaction.on_commit(dashboard_invalidate)
+    cache_generation_bump("dashboards")
+    transaction.on_commit(lambda: cache_generation_bump("dashboards"))
 
 
 def _share_by_rules(opportunity):

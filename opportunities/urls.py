@@ -13,5 +13,4 @@ urlpatterns = [
     path("<int:pk>/stage/", views.opportunity_stage_move, name="stage"),
     path("<int:pk>/resources/", views.opportunity_resource_add, name="resource_add"),
     path("<int:pk>/resources/<int:resource_pk>/file/", views.opportunity_resource_file, name="resource_file"),
-    path("dashboard/<slug:chart>.csv", views.dashboard_export, name="dashboard_export"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from prm_portal.core.csvutil import csv_row as _row
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.models import Resource
 from prm_portal.core.selectors import resource_list_for
 from prm_portal.core.services import recent_item_touch
 
-from . import dashboards, services
+from . import services
 from .forms import OpportunityCreateForm, OpportunityForm, ResourceForm, StageMoveForm
 from .selectors import (
     VIEW_LABELS,
@@ -100,15 +101,6 @@ def opportunity_list(request):
     )
 
 
-def _cell(value):
-    """A CSV cell a spreadsheet will not run as a formula (names typed by users can start with = + - @)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _row(values):
-    return [_cell(v) for v in values]
 
 
 class _Echo:
@@ -348,17 +340,3 @@ def opportunity_resource_file(request, pk, resource_pk):
                         filename=resource.file.name.rsplit("/", 1)[-1])
 
 
-@login_required
-@require_GET
-def dashboard_export(request, chart):
-    """One Home chart's numbers as CSV."""
-    if chart not in dashboards.CHARTS:
-        raise Http404("No such chart.")
-    dashboard = dashboards.dashboard_build(user=request.user)
-    header, rows = dashboards.dashboard_csv_rows(dashboard=dashboard, chart=chart)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dashboard-{chart}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(_row(r) for r in rows)
-    return response

@@ -18,7 +18,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("referrals/", include("referrals.urls")),
-    path("", include("prm_portal.core.urls")),
+    path("", include("reports.urls")),
 ]
 
 admin.site.site_header = settings.PORTAL_BRAND["name"]

@@ -149,10 +149,10 @@ def test_welcome_link_sets_the_password_signs_in_and_lands_on_home(
     link = _link(mail.outbox[0]).replace("http://testserver", "")
     assert "Set your password" in client.get(link).content.decode()
     response = client.post(link, {"new_password1": "a-Fresh-pass-2026", "new_password2": "a-Fresh-pass-2026"})
-    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    assert response.status_code == 302 and response["Location"] == reverse("reports:home")
     user = User.objects.get(email=contact.email)
     assert user.check_password("a-Fresh-pass-2026") and not user.must_change_password and user.last_login
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("reports:home")).status_code == 200
     assert user in user_list_assignable_lead_owners(partner_account=cast.partner_a)
 
 
@@ -171,13 +171,13 @@ def test_welcome_link_works_only_once(client, cast, contact, django_capture_on_c
 def test_temporary_password_must_be_changed_before_any_other_page(client, partner_a, password):
     user = PartnerUserFactory(partner_account=partner_a, must_change_password=True)
     assert client.login(username=user.email, password=password)
-    for url in (reverse("core:home"), reverse("leads:list"), reverse("accounts:profile")):
+    for url in (reverse("reports:home"), reverse("leads:list"), reverse("accounts:profile")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == reverse("accounts:password_required")
     response = client.post(reverse("accounts:password_required"),
                            {"new_password1": "my-Own-secret-77", "new_password2": "my-Own-secret-77"})
-    assert response["Location"] == reverse("core:home")
-    assert client.get(reverse("core:home")).status_code == 200
+    assert response["Location"] == reverse("reports:home")
+    assert client.get(reverse("reports:home")).status_code == 200
     user.refresh_from_db()
     assert not user.must_change_password and user.check_password("my-Own-secret-77")
 

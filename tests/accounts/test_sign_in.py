@@ -11,7 +11,7 @@ from prm_portal.core.models import OutboundEmail
 
 def test_sign_in_with_email_lands_on_home(client, partner_a_user, password):
     response = client.post(reverse("account_login"), {"login": partner_a_user.email, "password": password})
-    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    assert response.status_code == 302 and response["Location"] == reverse("reports:home")
 
 
 def test_password_reset_email_is_sent_once_through_the_email_ledger(

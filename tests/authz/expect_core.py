@@ -1,7 +1,7 @@
 from .matrix import Expect, signed_in
 
 EXPECTATIONS = {
-    "core:home": Expect(signed_in()),
+    "reports:home": Expect(signed_in()),
     "healthz": Expect({}, default=200),
     "api-schema": Expect({"anonymous": 403}),
     "api-docs": Expect({"anonymous": 403}),

@@ -44,6 +44,6 @@ EXPECTATIONS = {
         data=lambda cast: {"kind": "note", "title": "Tip", "body": "Call them on Monday."},
     ),
     "opportunities:resource_file": Expect(only(SEES_A), kwargs=_opp_a_file),
-    "opportunities:dashboard_export": Expect(signed_in(), kwargs=lambda cast: {"chart": "win-rate"}),
+    "reports:dashboard_export": Expect(signed_in(), kwargs=lambda cast: {"chart": "win-rate"}),
 }
 

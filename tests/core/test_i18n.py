@@ -20,7 +20,7 @@ def test_a_signed_in_user_sees_the_portal_in_their_own_language(client, partner_
     partner_a_user.language = "cs"
     partner_a_user.save(update_fields=["language"])
     client.force_login(partner_a_user)
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("reports:home")).content.decode()
     with translation.override("cs"):
         assert translation.gettext("Opportunities") in html
     assert '<html lang="cs">' in html
@@ -32,12 +32,12 @@ def test_the_language_switcher_wins_over_the_users_own_language(client, partner_
     partner_a_user.save(update_fields=["language"])
     client.force_login(partner_a_user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("reports:home")).content.decode()
     assert '<html lang="es">' in html
 
 
 @pytest.mark.django_db
 def test_the_browsers_language_wins_over_the_default_profile_language(client, partner_a_user):
     client.force_login(partner_a_user)  # language "en", the default
-    html = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="pl-PL,pl;q=0.9").content.decode()
+    html = client.get(reverse("reports:home"), HTTP_ACCEPT_LANGUAGE="pl-PL,pl;q=0.9").content.decode()
     assert '<html lang="pl">' in html

@@ -19,11 +19,11 @@ def test_partner_api_calls_wait_for_prm_like_the_pages(client):
 @pytest.mark.django_db
 def test_vendor_staff_see_partners_and_setup_tabs(client, vendor_admin, channel_manager, partner_a_user):
     client.force_login(vendor_admin)
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("reports:home")).content.decode()
     assert reverse("accounts:account_list") in page and reverse("accounts:prm_settings") in page
     client.force_login(channel_manager)
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("reports:home")).content.decode()
     assert reverse("accounts:account_list") in page and reverse("accounts:prm_settings") not in page
     client.force_login(partner_a_user)
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("reports:home")).content.decode()
     assert reverse("accounts:account_list") not in page

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from opportunities.dashboards import dashboard_build
 from prm_portal.core.models import ActivityEvent
 from prm_portal.core.services import activity_record
+from reports.dashboards import dashboard_build
 from tests.factories import LeadFactory, PartnerAccountFactory, PartnerUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_partner_admin_sees_their_partner_and_a_rep_their_own_deals(cast, busine
 
 
 def test_home_renders_the_charts_for_a_channel_manager(cast, business, login_as):
-    html = login_as(cast.channel_manager).get(reverse("core:home")).content.decode()
+    html = login_as(cast.channel_manager).get(reverse("reports:home")).content.decode()
     for title in ("Open pipeline by stage", "Open pipeline by partner", "Leads claimed and converted per month",
                   "Median time from claim to first status change", "Win rate"):
         assert title in html
@@ -92,7 +92,7 @@ def test_home_renders_the_charts_for_a_channel_manager(cast, business, login_as)
 
 
 def test_home_of_a_partner_admin_never_names_another_partner(cast, business, login_as):
-    html = login_as(cast.partner_a_admin).get(reverse("core:home")).content.decode()
+    html = login_as(cast.partner_a_admin).get(reverse("reports:home")).content.decode()
     assert "Open pipeline by stage" in html and "Beta Resellers" not in html
 
 
@@ -103,14 +103,14 @@ def test_home_runs_a_constant_number_of_queries(cast, business, login_as, make_o
 
     client = login_as(cast.vendor_admin)
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("core:home"))
+        client.get(reverse("reports:home"))
     for i in range(15):
         partner = PartnerAccountFactory(owner=cast.channel_manager)
         user = PartnerUserFactory(partner_account=partner)
         make_opportunity(user, name=f"More {i}", amount=100 * i, stage=stages["Closed won"] if i % 3 else None)
         _claimed_lead(user, claimed_hours_ago=5, changed_after_hours=1)
     with django_assert_max_num_queries(len(few)):  # no more queries with more rows
-        response = client.get(reverse("core:home"))
+        response = client.get(reverse("reports:home"))
     assert response.context["dash"].open_count > 3  # the numbers were recomputed, not cached
     assert len(few) <= 12
 
@@ -118,10 +118,10 @@ def test_home_runs_a_constant_number_of_queries(cast, business, login_as, make_o
 def test_each_chart_exports_its_numbers_as_csv(cast, business, login_as):
     client = login_as(cast.channel_manager)
     for chart in ("pipeline-stage", "pipeline-partner", "leads", "response-time", "win-rate"):
-        response = client.get(reverse("opportunities:dashboard_export", args=[chart]))
+        response = client.get(reverse("reports:dashboard_export", args=[chart]))
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(client.get(
-        reverse("opportunities:dashboard_export", args=["win-rate"])).content.decode())))
+        reverse("reports:dashboard_export", args=["win-rate"])).content.decode())))
     assert rows[0] == ["partner", "won", "lost", "win_rate_percent"]
     assert ["Alpha Partners", "1", "2", "33.3"] in rows
     assert all("Beta" not in r[0] for r in rows)
@@ -129,17 +129,17 @@ def test_each_chart_exports_its_numbers_as_csv(cast, business, login_as):
 
 def test_unknown_chart_is_404(cast, login_as):
     assert login_as(cast.channel_manager).get(
-        reverse("opportunities:dashboard_export", args=["nope"])).status_code == 404
+        reverse("reports:dashboard_export", args=["nope"])).status_code == 404
 
 
 def test_partner_admin_dashboard_breaks_the_partner_down_by_rep(cast, business, login_as):
     d = dashboard_build(user=cast.partner_a_admin)
     by_rep = {name: (n, won, lost) for _p, name, n, _a, won, lost in d.by_partner}
     assert by_rep == {"Adam Rep": (2, 1, 1), "Ada Alpha": (1, 0, 1)}
-    html = login_as(cast.partner_a_admin).get(reverse("core:home")).content.decode()
+    html = login_as(cast.partner_a_admin).get(reverse("reports:home")).content.decode()
     assert "Open pipeline by rep" in html and "Adam Rep" in html
     rows = list(csv.reader(io.StringIO(login_as(cast.partner_a_admin).get(
-        reverse("opportunities:dashboard_export", args=["win-rate"])).content.decode())))
+        reverse("reports:dashboard_export", args=["win-rate"])).content.decode())))
     assert rows[0][0] == "owner" and ["Adam Rep", "1", "1", "50.0"] in rows
 
 
@@ -149,8 +149,8 @@ def test_a_cached_dashboard_follows_a_stage_move_at_once(cast, business, login_a
 
     settings.DASHBOARD_CACHE_SECONDS = 60
     client = login_as(cast.channel_manager)
-    assert client.get(reverse("core:home")).context["dash"].won == 1
+    assert client.get(reverse("reports:home")).context["dash"].won == 1
     deal = Opportunity.objects.get(name="A open 1")
     opportunity_stage_change(actor=cast.partner_a_user, opportunity=deal, stage=stages["Closed won"])
-    dash = client.get(reverse("core:home")).context["dash"]
+    dash = client.get(reverse("reports:home")).context["dash"]
     assert (dash.won, dash.open_count) == (2, 2)

@@ -4,8 +4,8 @@ Every number comes from a handful of grouped queries whatever the number of rows
 drawn server-side as SVG (opportunities/_chart_*.html) and each has a CSV export of its numbers.
 """
 
+import logging
 import statistics
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from decimal import Decimal
@@ -23,15 +23,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PartnerAccount, User
 from leads.models import Lead
+from opportunities.models import Opportunity, Stage
+from prm_portal.core.cachegen import cache_generation, cache_generation_bump
 from prm_portal.core.models import ActivityEvent
-
-from .models import Opportunity, Stage
 
 MONTHS = 6
 TOP_PARTNERS = 10
 CHARTS = ("pipeline-stage", "pipeline-partner", "leads", "response-time", "win-rate")
 # Verbs that are the claim itself, not the partner's first reaction to it.
 CLAIM_VERBS = ("claimed", "accepted", "assigned", "created", "routed")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -232,17 +234,31 @@ class Dashboard:
         return round(100 * self.won / closed) if closed else None
 
 
-VERSION_KEY = "opportunities:dashboard:version"
+DASHBOARDS = "dashboards"  # the cache generation the record apps bump when a deal or lead changes
 
 
 def dashboard_invalidate():
     """Every cached dashboard is out of date: the services call this when a deal changes."""
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    cache_generation_bump(DASHBOARDS)
+
+
+def _cache_get(key):
+    try:
+        return cache.get(key)
+    except Exception:  # a cache outage is a miss
+        return None
+
+
+def _cache_set(key, value, ttl):
+    try:
+        cache.set(key, value, ttl)
+    except Exception:  # nothing cached; the next request computes again
+        logger.warning("cache unreachable: dashboard not cached", exc_info=True)
 
 
 def _cache_key(scope, month):
     ident = {"all": "all", "partner": scope.user.partner_account_id}.get(scope.kind, scope.user.pk)
-    return f"opportunities:dashboard:{cache.get(VERSION_KEY, 0)}:{scope.kind}:{ident}:{month:%Y%m}"
+    return f"reports:dashboard:{cache_generation(DASHBOARDS)}:{scope.kind}:{ident}:{month:%Y%m}"
 
 
 def dashboard_build(*, user, now=None, use_cache=True) -> Dashboard:
@@ -258,11 +274,11 @@ def dashboard_build(*, user, now=None, use_cache=True) -> Dashboard:
     ttl = getattr(settings, "DASHBOARD_CACHE_SECONDS", 60)
     months = _month_starts(now)
     key = _cache_key(scope, months[0]) if use_cache and ttl else None
-    numbers = cache.get(key) if key else None
+    numbers = _cache_get(key) if key else None
     if numbers is None:
         numbers = _numbers(scope=scope, stages=stages, months=months)
         if key:
-            cache.set(key, numbers, ttl)
+            _cache_set(key, numbers, ttl)
     numbers = dict(numbers)
     numbers["by_stage"] = [(stages[pk], n, a) for pk, n, a in numbers["by_stage"] if pk in stages]
     dash = Dashboard(scope=scope, stages=list(stages.values()), **numbers)

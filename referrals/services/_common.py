@@ -1,0 +1,86 @@
+"""Shared guards and helpers of the referral services."""
+
+
+from decimal import Decimal
+
+from prm_portal.core.errors import InvalidTransition
+
+from ..models import (
+    Referral,
+    StageMark,
+    TeamMember,
+)
+from ..selectors import partner_user_by_email
+
+EDITABLE_FIELDS = ("name", "estimated_close_date", "estimated_value", "notes", "crm_id", "campaign_id")
+# Deals that ask for registration after Won (E11).
+REGISTRATION_DEAL_TYPES = (Referral.DealType.SOLUTION_ASSESSMENT, Referral.DealType.CO_SELL)
+
+
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+def _lock(referral) -> Referral:
+    return Referral.objects.select_for_update(of=("self",)).select_related("partner_account", "sender").get(
+        pk=referral.pk)
+
+
+def _require_partner_member(actor, referral):
+    if not (actor.is_partner and actor.partner_account_id == referral.partner_account_id):
+        raise InvalidTransition("Only the partner's own people can work on this referral.", code="forbidden")
+
+
+def _require_status(referral, *statuses, action):
+    if referral.status not in statuses:
+        raise InvalidTransition(
+            f"This referral is {referral.get_status_display().lower()}: it cannot be {action}.", code="state"
+        )
+
+
+def _text(value, field, *, required=True, max_length=None):
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    if required and not value:
+        raise InvalidTransition(f"{field} is required.", code="validation")
+    if max_length and isinstance(value, str) and len(value) > max_length:
+        raise InvalidTransition(f"{field} is too long (at most {max_length} characters).", code="validation")
+    return value
+
+
+def _deal_fields(*, name, estimated_value, estimated_close_date, notes):
+    name = _text(name, "Deal name", max_length=200)
+    notes = _text(notes, "Notes")
+    if estimated_value in (None, ""):
+        raise InvalidTransition("Estimated value is required.", code="validation")
+    try:
+        estimated_value = Decimal(str(estimated_value))
+    except ArithmeticError:
+        raise InvalidTransition("Estimated value must be a number.", code="validation")
+    if not estimated_value.is_finite() or estimated_value < 0 or estimated_value >= Decimal("1e12"):
+        raise InvalidTransition("Estimated value must be a positive amount.", code="validation")
+    if not estimated_close_date:
+        raise InvalidTransition("Estimated close date is required.", code="validation")
+    return name, estimated_value.quantize(Decimal("0.01")), estimated_close_date, notes
+
+
+def _team_member_add(referral, *, name, phone="", email="", require_all=False):
+    name = _text(name, "Team member name", max_length=200)
+    phone = (phone or "").strip()
+    email = (email or "").strip()
+    if require_all and not (phone and email):
+        raise InvalidTransition("A team member needs a name, a phone number and an email.", code="validation")
+    user = partner_user_by_email(partner_account_id=referral.partner_account_id, email=email)
+    if user is not None and referral.team_members.filter(user=user).exists():
+        return None
+    return TeamMember.objects.create(referral=referral, name=name, phone=phone[:40], email=email, user=user)
+
+
+def _stage_mark(referral, stage, actor, now):
+    StageMark.objects.get_or_create(referral=referral, stage=stage, defaults={"marked_by": actor, "marked_at": now})
+
+
+def _user_as_member(referral, user):
+    if user is not None and user.is_partner and user.partner_account_id == referral.partner_account_id:
+        if not referral.team_members.filter(user=user).exists():
+            TeamMember.objects.create(referral=referral, name=str(user), phone=user.phone, email=user.email,
+                                      user=user)

@@ -1,0 +1,144 @@
+"""Expiry of referrals left in Received, and the reminder before it (E4): set-based, batched, idempotent."""
+
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from prm_portal.core.models import ActivityEvent
+
+from .. import emails
+from ..models import (
+    Referral,
+)
+
+# --- expiry (E4) -------------------------------------------------------------------------------------------------
+
+_EXPIRE_PG = """
+WITH due AS (
+    SELECT id FROM referrals_referral
+    WHERE status = 'received' AND received_at < %(cutoff)s
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+), expired AS (
+    UPDATE referrals_referral AS r
+    SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s
+    FROM due
+    WHERE r.id = due.id AND r.status = 'received'
+    RETURNING r.id, r.partner_account_id, r.sender_id, r.sender_email, r.sender_name, r.customer_name, r.name,
+              r.referral_type
+), events AS (
+    INSERT INTO core_activityevent (content_type_id, object_id, verb, actor_id, partner_account_id, data, created_at)
+    SELECT %(ct)s, id, 'expired', NULL, partner_account_id, %(data)s::jsonb, %(now)s FROM expired
+)
+SELECT id, partner_account_id, sender_id, sender_email, sender_name, customer_name, name, referral_type
+FROM expired
+"""
+
+_EXPIRE_PORTABLE = """
+UPDATE referrals_referral
+SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s
+WHERE id IN (
+    SELECT id FROM referrals_referral WHERE status = 'received' AND received_at < %(cutoff)s LIMIT %(batch)s
+) AND status = 'received'
+RETURNING id, partner_account_id, sender_id, sender_email, sender_name, customer_name, name, referral_type
+"""
+
+_REMIND_PORTABLE = """
+UPDATE referrals_referral SET expiry_reminder_sent_at = %s WHERE id IN (
+    SELECT id FROM referrals_referral WHERE status = 'received' AND received_at < %s AND received_at >= %s
+    AND expiry_reminder_sent_at IS NULL LIMIT %s
+) AND expiry_reminder_sent_at IS NULL RETURNING id
+"""
+_REMIND_PG = _REMIND_PORTABLE.replace("LIMIT %s\n", "LIMIT %s FOR UPDATE SKIP LOCKED\n")
+
+EXPIRED_EVENT_DATA = {"changes": {"status": ["received", "expired"]}}
+
+
+def _expire_batch(*, now, cutoff, batch_size, content_type_id):
+    """One set-based batch in the caller's transaction; returns the expired rows."""
+    params = {"now": now, "cutoff": cutoff, "batch": batch_size, "ct": content_type_id,
+              "data": json.dumps(EXPIRED_EVENT_DATA)}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_EXPIRE_PG, params)
+            rows = cursor.fetchall()
+        else:  # SQLite (make run): RETURNING, then the events in one bulk insert; writers are serialised anyway.
+            sql = _EXPIRE_PORTABLE.replace("%(now)s", "%s").replace("%(cutoff)s", "%s").replace("%(batch)s", "%s")
+            cursor.execute(sql, [now, now, cutoff, batch_size])
+            rows = cursor.fetchall()
+            ActivityEvent.objects.bulk_create([
+                ActivityEvent(content_type_id=content_type_id, object_id=row[0], verb="expired",
+                              partner_account_id=row[1], data=EXPIRED_EVENT_DATA)
+                for row in rows
+            ])
+    return rows
+
+
+def referral_expire_overdue(*, now=None, batch_size=10000) -> int:
+    """Close every referral left in Received past the expiry period as Expired and email its sender (E4, F1-F3).
+
+    Works in batches, each its own transaction: one UPDATE ... RETURNING over the partial index of received
+    referrals (rows locked by another worker or by a partner answering are skipped, not waited for), the
+    activity events inserted from the same statement, and one email per referral queued on commit with the
+    key `referral-expired-<pk>`. Running it twice, or on two workers at once, expires and emails each once.
+    Returns how many referrals this call expired.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.REFERRAL_EXPIRY_DAYS)
+    content_type_id = ContentType.objects.get_for_model(Referral).pk
+    partner_names = {}
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = _expire_batch(now=now, cutoff=cutoff, batch_size=batch_size, content_type_id=content_type_id)
+            if not rows:
+                break
+            sender_ids = {row[2] for row in rows if row[2]}
+            languages = dict(User.objects.filter(pk__in=sender_ids).values_list("pk", "language")) if sender_ids \
+                else {}
+            missing = {row[1] for row in rows} - partner_names.keys()
+            if missing:
+                from accounts.models import PartnerAccount
+
+                partner_names.update(PartnerAccount.objects.filter(pk__in=missing).values_list("pk", "name"))
+            emails.email_referral_expired_rows(
+                {
+                    "pk": pk, "to": sender_email, "language": languages.get(sender_id, "en"),
+                    "title": name or customer_name, "customer_name": customer_name,
+                    "partner_name": partner_names.get(partner_id, ""),
+                    "is_customer_inquiry": rtype == Referral.Type.CUSTOMER_INQUIRY, "sender_name": sender_name,
+                }
+                for pk, partner_id, sender_id, sender_email, sender_name, customer_name, name, rtype in rows
+                if sender_email
+            )
+            total += len(rows)
+        if len(rows) < batch_size:
+            break
+    return total
+
+
+def referral_remind_expiring(*, now=None, batch_size=1000) -> int:
+    """Email the partner two days (a setting) before a received referral expires; once per referral."""
+    now = now or timezone.now()
+    expiry_days = settings.REFERRAL_EXPIRY_DAYS
+    remind_after = now - timedelta(days=expiry_days - settings.REFERRAL_REMINDER_DAYS_BEFORE)
+    cutoff = now - timedelta(days=expiry_days)
+    sql = _REMIND_PG if connection.vendor == "postgresql" else _REMIND_PORTABLE
+    total = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [now, remind_after, cutoff, batch_size])
+                ids = [row[0] for row in cursor.fetchall()]
+            referrals = Referral.objects.filter(pk__in=ids).select_related("partner_account", "location")
+            for referral in referrals.prefetch_related("team_members__user"):
+                emails.email_referral_expiry_reminder(referral)
+            total += len(ids)
+        if len(ids) < batch_size:
+            return total
