@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.models import UserObjectPermissionBase
 
 
 class UserManager(BaseUserManager):
@@ -259,100 +259,12 @@ class BusinessProfile(models.Model):
 
 
 class RecordType(models.TextChoices):
+    """The record types partners may be given access to (the share_* flags above). The sharing app's rules and
+    grants use them; they stay here because the portal settings row holds the flags."""
+
     LEAD = "lead", _("Leads")
     OPPORTUNITY = "opportunity", _("Opportunities")
     REFERRAL = "referral", _("Referrals")
-
-
-class SharingRule(models.Model):
-    """A3: records of one type matching the criteria are shared with a partner account or a queue's members."""
-
-    class Access(models.TextChoices):
-        READ = "read", _("Read only")
-        EDIT = "edit", _("Read and edit")
-
-    record_type = models.CharField(_("record type"), max_length=12, choices=RecordType.choices)
-    partner_account = models.ForeignKey(
-        PartnerAccount,
-        verbose_name=_("partner account"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="sharing_rules",
-    )
-    queue = models.ForeignKey(
-        "leads.Queue",
-        verbose_name=_("queue"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="sharing_rules",
-    )
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("Blank: any country."))
-    industry = models.CharField(_("industry"), max_length=80, blank=True, help_text=_("Blank: any industry."))
-    access = models.CharField(_("access"), max_length=4, choices=Access.choices, default=Access.READ)
-    group = models.OneToOneField(
-        "auth.Group", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="sharing_rule",
-        help_text=_("Holds this rule's object permissions: one grant per record, whatever the number of grantees."),
-    )
-    position = models.PositiveSmallIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["position", "id"]
-        verbose_name = _("sharing rule")
-        verbose_name_plural = _("sharing rules")
-        constraints = [
-            models.CheckConstraint(
-                name="sharing_rule_one_grantee",
-                condition=(
-                    Q(partner_account__isnull=False, queue__isnull=True)
-                    | Q(partner_account__isnull=True, queue__isnull=False)
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_record_type_display()} → {self.partner_account or self.queue}"
-
-
-# Direct foreign-key object permissions (django-guardian): one table per shared model, never the generic ones.
-# `sharing_rule` marks the grants a sharing rule made, so re-applying the rules replaces exactly those.
-
-
-class LeadUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey("leads.Lead", on_delete=models.CASCADE)
-    sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-
-    class Meta(UserObjectPermissionBase.Meta):
-        abstract = False
-
-
-class LeadGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey("leads.Lead", on_delete=models.CASCADE)
-    sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        abstract = False
-
-
-class OpportunityUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE)
-    sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-
-    class Meta(UserObjectPermissionBase.Meta):
-        abstract = False
-
-
-class OpportunityGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE)
-    sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        abstract = False
 
 
 class PartnerAccountUserObjectPermission(UserObjectPermissionBase):

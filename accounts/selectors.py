@@ -1,8 +1,9 @@
-"""Reads for accounts. Scoping happens in the query, never in Python."""
+"""Reads for accounts. Scoping happens in the query, never in Python; the access policy decides."""
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from . import access
 from .models import (
     BusinessProfile,
     Contact,
@@ -10,37 +11,20 @@ from .models import (
     PartnerAccountUserObjectPermission,
     PartnerLocation,
     PortalSettings,
-    SharingRule,
     User,
 )
 
 
 def prm_is_enabled() -> bool:
-    return PortalSettings.objects.filter(id=1, prm_enabled=True).exists()
+    return access.prm_is_enabled()
 
 
 def portal_settings_get() -> PortalSettings:
     return PortalSettings.objects.select_related("prm_enabled_by", "sharing_applied_by").get_or_create(id=1)[0]
 
 
-def _granted_account_ids(user):
-    """Partner accounts a vendor admin opened to a channel manager who does not own them (django-guardian)."""
-    return PartnerAccountUserObjectPermission.objects.filter(
-        user=user, permission__codename="view_partneraccount"
-    ).values("content_object_id")
-
-
 def partner_account_list_visible_to(*, user) -> QuerySet[PartnerAccount]:
-    qs = PartnerAccount.objects.select_related("owner")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_vendor_admin:
-        return qs
-    if user.is_channel_manager:
-        return qs.filter(Q(owner=user) | Q(pk__in=_granted_account_ids(user)))
-    if user.is_partner:
-        return qs.filter(pk=user.partner_account_id)
-    return qs.none()
+    return PartnerAccount.objects.select_related("owner").filter(access.partner_account_visible_q(user))
 
 
 def partner_account_list_managed_by(*, user) -> QuerySet[PartnerAccount]:
@@ -68,9 +52,7 @@ def partner_account_get_managed_by(*, user, pk) -> PartnerAccount:
 
 
 def user_can_manage_partner_account(*, user, partner_account) -> bool:
-    if not user.is_authenticated or not user.is_vendor_staff:
-        return False
-    return partner_account_list_visible_to(user=user).filter(pk=partner_account.pk).exists()
+    return access.is_vendor_staff(user) and access.manages_partner(user, partner_account.pk)
 
 
 def partner_account_shared_with(*, partner_account) -> QuerySet[User]:
@@ -105,12 +87,9 @@ def partner_user_list_for_account(*, partner_account) -> QuerySet[User]:
 
 def partner_user_get_for_user(*, user, pk) -> User:
     """Staff: users of the accounts they manage. Partner admins: their own partner's users. Others: 404."""
-    if not user.is_authenticated or not (user.is_vendor_staff or user.is_partner_admin):
-        raise Http404("No such user.")
-    accounts = partner_account_list_visible_to(user=user).values("pk")
     try:
-        return User.objects.select_related("partner_account").get(
-            pk=pk, role__in=User.PARTNER_ROLES, partner_account__in=accounts
+        return User.objects.select_related("partner_account").filter(access.user_administrable_q(user)).get(
+            pk=pk, role__in=User.PARTNER_ROLES
         )
     except User.DoesNotExist:
         raise Http404("No such user.") from None
@@ -145,15 +124,7 @@ def user_list_assignable_lead_owners(*, partner_account=None) -> QuerySet[User]:
 
 
 def user_is_manager_of(*, user, partner_account_id) -> bool:
-    if user.is_vendor_admin:
-        return True
-    return user.is_channel_manager and PartnerAccount.objects.filter(
-        Q(pk=partner_account_id) & (Q(owner=user) | Q(pk__in=_granted_account_ids(user)))
-    ).exists()
-
-
-def sharing_rule_list() -> QuerySet[SharingRule]:
-    return SharingRule.objects.select_related("partner_account", "queue")
+    return access.is_vendor_staff(user) and access.manages_partner(user, partner_account_id)
 
 
 def channel_manager_list() -> QuerySet[User]:

@@ -6,12 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.errors import InvalidTransition, NotPermitted
 from prm_portal.core.services import activity_record
 
+from . import access
 from .emails import partner_welcome_enqueue
+from .events import AccountEvent
 from .models import BusinessProfile, Contact, PartnerAccount, PartnerLocation, PortalSettings, User
-from .selectors import user_can_manage_partner_account
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -28,13 +29,19 @@ def prm_enable(*, actor) -> PortalSettings:
     settings_row.prm_enabled_at = timezone.now()
     settings_row.prm_enabled_by = actor
     settings_row.save()
-    activity_record(target=settings_row, verb="prm_enabled", actor=actor)
+    activity_record(target=settings_row, event=AccountEvent.PRM_ENABLED, actor=actor)
     return settings_row
 
 
 def _require_manager(actor, partner_account):
-    if not user_can_manage_partner_account(user=actor, partner_account=partner_account):
-        raise InvalidTransition(_("You do not manage this partner account."))
+    if not (access.is_vendor_staff(actor) and access.manages_partner(actor, partner_account.pk)):
+        raise NotPermitted(_("You do not manage this partner account."))
+
+
+def _require_user_admin(actor, user):
+    """Vendor staff who manage the user's partner, or the partner's own admin (delegated administration)."""
+    if not access.user_can_administer(actor, user):
+        raise NotPermitted(_("Only your partner admin or your channel manager manages your partner's users."))
 
 
 @transaction.atomic
@@ -56,7 +63,7 @@ def partner_account_create(
         name=name, owner=owner, website=website, phone=phone, country=country.upper(), industry=industry
     )
     BusinessProfile.objects.create(partner_account=account)
-    activity_record(target=account, verb="account_created", actor=actor, partner_account=account, owner=owner.email)
+    activity_record(target=account, event=AccountEvent.CREATED, actor=actor, partner_account=account, owner=owner.email)
     return account
 
 
@@ -83,7 +90,7 @@ def partner_account_update(*, actor, partner_account, **fields) -> PartnerAccoun
             setattr(account, field, value)
     if changes:
         account.save(update_fields=list(changes))
-        activity_record(target=account, verb="account_updated", actor=actor, partner_account=account,
+        activity_record(target=account, event=AccountEvent.UPDATED, actor=actor, partner_account=account,
                         changes=changes)
     return account
 
@@ -103,7 +110,7 @@ def partner_account_enable(*, actor, partner_account) -> PartnerAccount:
     account.partner_disabled_at = None
     account.save(update_fields=["is_partner", "partner_enabled_at", "partner_disabled_at"])
     BusinessProfile.objects.get_or_create(partner_account=account)
-    activity_record(target=account, verb="partner_enabled", actor=actor, partner_account=account,
+    activity_record(target=account, event=AccountEvent.PARTNER_ENABLED, actor=actor, partner_account=account,
                     changes={"is_partner": [False, True]})
     return account
 
@@ -120,7 +127,7 @@ def partner_account_disable(*, actor, partner_account) -> PartnerAccount:
     account.save(update_fields=["is_partner", "partner_disabled_at"])
     deactivated = list(account.users.filter(is_active=True).values_list("email", flat=True))
     account.users.filter(is_active=True).update(is_active=False)
-    activity_record(target=account, verb="partner_disabled", actor=actor, partner_account=account,
+    activity_record(target=account, event=AccountEvent.PARTNER_DISABLED, actor=actor, partner_account=account,
                     changes={"is_partner": [True, False]}, deactivated_users=deactivated)
     return account
 
@@ -137,8 +144,8 @@ def contact_create(
         partner_account=partner_account, first_name=first_name.strip(), last_name=last_name.strip(),
         email=email.strip().lower(), phone=phone, title=title, location=location,
     )
-    activity_record(target=partner_account, verb="contact_added", actor=actor, partner_account=partner_account,
-                    contact=str(contact), email=contact.email)
+    activity_record(target=partner_account, event=AccountEvent.CONTACT_ADDED, actor=actor,
+                    partner_account=partner_account, contact=str(contact), email=contact.email)
     return contact
 
 
@@ -150,6 +157,32 @@ def partner_user_enable(
     contact = Contact.objects.select_for_update().select_related("partner_account").get(pk=contact.pk)
     account = PartnerAccount.objects.select_for_update().get(pk=contact.partner_account_id)
     _require_manager(actor, account)
+    return _partner_user_create(actor=actor, account=account, contact=contact, email=email, first_name=first_name,
+                                last_name=last_name, role=role, location=location, language=language)
+
+
+@transaction.atomic
+def partner_user_invite(
+    *, actor, partner_account, email, first_name, last_name, role, location=None, language="en"
+) -> User:
+    """H6 delegated administration: a partner admin (or the partner's channel manager) invites a colleague. The
+    person is recorded as a contact of the partner and gets the welcome email with a one-time link."""
+    account = PartnerAccount.objects.select_for_update().get(pk=partner_account.pk)
+    if not access.partner_user_can_invite(actor, account):
+        raise NotPermitted(_("Only your partner admin or your channel manager adds your partner's users."))
+    if not (first_name or "").strip() or not (last_name or "").strip():
+        raise InvalidTransition(_("Enter the person's first and last name."))
+    contact = Contact.objects.create(
+        partner_account=account, first_name=first_name.strip(), last_name=last_name.strip(),
+        email=(email or "").strip().lower(), location=location if location and location.partner_account_id == account.pk
+        else None,
+    )
+    return _partner_user_create(actor=actor, account=account, contact=contact, email=email, first_name=first_name,
+                                last_name=last_name, role=role, location=location, language=language)
+
+
+def _partner_user_create(*, actor, account, contact, email, first_name, last_name, role, location, language):
+    """The sign-in for a contact, its event and its welcome email; the caller checked who may do it."""
     if contact.user_id:
         raise InvalidTransition(_("%(contact)s is already a partner user.") % {"contact": contact})
     if not account.is_partner:
@@ -181,7 +214,7 @@ def partner_user_enable(
     if not contact.email:
         contact.email = email
     contact.save(update_fields=["user", "email"])
-    activity_record(target=account, verb="partner_user_enabled", actor=actor, partner_account=account,
+    activity_record(target=account, event=AccountEvent.PARTNER_USER_ENABLED, actor=actor, partner_account=account,
                     user=user.email, role=role)
     partner_welcome_enqueue(user=user)
     return user
@@ -199,7 +232,7 @@ def partner_user_welcome_resend(*, actor, user) -> User:
                                   "sign-in page.") % {"user": user})
     if not user.is_active or not user.partner_account.is_partner:
         raise InvalidTransition(_("%(user)s is inactive.") % {"user": user})
-    activity_record(target=user.partner_account, verb="partner_welcome_resent", actor=actor,
+    activity_record(target=user.partner_account, event=AccountEvent.WELCOME_RESENT, actor=actor,
                     partner_account=user.partner_account, user=user.email)
     partner_welcome_enqueue(user=user)
     return user
@@ -211,13 +244,9 @@ def partner_user_update(*, actor, user, role, location=None) -> User:
     user = User.objects.select_for_update(of=("self",)).select_related("partner_account").get(pk=user.pk)
     if not user.is_partner:
         raise InvalidTransition(_("Only partner users are managed here."))
-    if actor.is_partner:
-        if not (actor.is_partner_admin and actor.partner_account_id == user.partner_account_id):
-            raise InvalidTransition(_("Only your partner admin manages your partner's users."))
-        if actor.pk == user.pk and role != user.role:
-            raise InvalidTransition(_("You cannot change your own role."))
-    else:
-        _require_manager(actor, user.partner_account)
+    _require_user_admin(actor, user)
+    if actor.pk == user.pk and role != user.role:
+        raise InvalidTransition(_("You cannot change your own role."))
     if role not in User.PARTNER_ROLES:
         raise InvalidTransition(_("Choose partner admin or partner user."))
     if location is not None and location.partner_account_id != user.partner_account_id:
@@ -231,7 +260,7 @@ def partner_user_update(*, actor, user, role, location=None) -> User:
         user.role = role
         user.location = location
         user.save(update_fields=["role", "location"])
-        activity_record(target=user.partner_account, verb="partner_user_updated", actor=actor,
+        activity_record(target=user.partner_account, event=AccountEvent.PARTNER_USER_UPDATED, actor=actor,
                         partner_account=user.partner_account, user=user.email, changes=changes)
     return user
 
@@ -242,13 +271,9 @@ def partner_user_set_active(*, actor, user, active) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_partner:
         raise InvalidTransition(_("Only partner users are managed here."))
-    if actor.is_partner:
-        if not (actor.is_partner_admin and actor.partner_account_id == user.partner_account_id):
-            raise InvalidTransition(_("Only your partner admin manages your partner's users."))
-        if actor.pk == user.pk:
-            raise InvalidTransition(_("You cannot deactivate yourself."))
-    else:
-        _require_manager(actor, user.partner_account)
+    _require_user_admin(actor, user)
+    if actor.pk == user.pk:
+        raise InvalidTransition(_("You cannot deactivate yourself."))
     if user.is_active == active:
         raise InvalidTransition(_("%(user)s is already %(state)s.") % {
             "user": user, "state": _("active") if active else _("inactive")})
@@ -256,8 +281,8 @@ def partner_user_set_active(*, actor, user, active) -> User:
         raise InvalidTransition(_("%(name)s is not enabled as a partner.") % {"name": user.partner_account.name})
     user.is_active = active
     user.save(update_fields=["is_active"])
-    verb = "partner_user_activated" if active else "partner_user_deactivated"
-    activity_record(target=user.partner_account, verb=verb, actor=actor, partner_account=user.partner_account,
+    event = AccountEvent.PARTNER_USER_ACTIVATED if active else AccountEvent.PARTNER_USER_DEACTIVATED
+    activity_record(target=user.partner_account, event=event, actor=actor, partner_account=user.partner_account,
                     user=user.email, changes={"is_active": [not active, active]})
     return user
 
@@ -282,7 +307,7 @@ def partner_account_share(*, actor, partner_account, user) -> PartnerAccount:
     if not created:
         raise InvalidTransition(_("%(name)s is already shared with %(user)s.") % {
             "user": user, "name": partner_account.name})
-    activity_record(target=partner_account, verb="account_shared", actor=actor, partner_account=partner_account,
+    activity_record(target=partner_account, event=AccountEvent.SHARED, actor=actor, partner_account=partner_account,
                     channel_manager=user.email)
     return partner_account
 
@@ -297,7 +322,7 @@ def user_password_set(*, actor, password) -> User:
     actor.set_password(password)
     actor.must_change_password = False
     actor.save(update_fields=["password", "must_change_password"])
-    activity_record(target=actor, verb="password_set", actor=actor, partner_account=actor.partner_account,
+    activity_record(target=actor, event=AccountEvent.PASSWORD_SET, actor=actor, partner_account=actor.partner_account,
                     replaced_temporary=was_temporary)
     return actor
 
@@ -338,8 +363,8 @@ def business_profile_update(
             setattr(account, field, value)
     account.save(update_fields=["logo_url", "primary_color"])
     if changes:
-        activity_record(target=account, verb="business_profile_updated", actor=actor, partner_account=account,
-                        changes=changes)
+        activity_record(target=account, event=AccountEvent.BUSINESS_PROFILE_UPDATED, actor=actor,
+                        partner_account=account, changes=changes)
     return profile
 
 
@@ -357,8 +382,8 @@ def location_save(*, actor, partner_account, location=None, **fields) -> Partner
         raise InvalidTransition(_("There is already a location called %(name)s.") % {"name": name})
     if location is None:
         location = PartnerLocation.objects.create(partner_account=partner_account, **fields)
-        activity_record(target=partner_account, verb="location_added", actor=actor, partner_account=partner_account,
-                        location=location.name)
+        activity_record(target=partner_account, event=AccountEvent.LOCATION_ADDED, actor=actor,
+                        partner_account=partner_account, location=location.name)
         return location
     location = PartnerLocation.objects.select_for_update().get(pk=location.pk, partner_account=partner_account)
     changes = {}
@@ -368,6 +393,176 @@ def location_save(*, actor, partner_account, location=None, **fields) -> Partner
             setattr(location, field, value)
     location.save()
     if changes:
-        activity_record(target=partner_account, verb="location_updated", actor=actor, partner_account=partner_account,
-                        location=location.name, changes=changes)
+        activity_record(target=partner_account, event=AccountEvent.LOCATION_UPDATED, actor=actor,
+                        partner_account=partner_account, location=location.name, changes=changes)
     return location
+
+
+# --- the Django admin's user screens -------------------------------------------------------------------------------
+
+# Only a vendor admin changes these (access.user_can_administer_staff).
+USER_STAFF_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+# What the admin's user form changes; the password has its own service and never reaches an event.
+USER_ADMIN_FIELDS = ("email", "first_name", "last_name", "phone", "title", "language", "role", "partner_account",
+                     "location", "must_change_password", "is_active", *USER_STAFF_FIELDS)
+# What nobody changes on their own account (no one raises or locks out themselves).
+_USER_SELF_LOCKED = ("role", "partner_account", "is_active", *USER_STAFF_FIELDS)
+_USER_MANY = ("groups", "user_permissions")
+
+
+def _user_shape_check(actor, *, role, partner_account, location):
+    """The role is one the actor may give; partner people belong to a partner the actor manages, staff to none."""
+    if role not in access.user_roles_assignable_by(actor):
+        raise NotPermitted(_("You cannot give that role."))
+    if role in User.PARTNER_ROLES:
+        if partner_account is None:
+            raise InvalidTransition(_("A partner admin or partner user belongs to a partner account: choose one."))
+        if not access.manages_partner(actor, partner_account.pk):
+            raise NotPermitted(_("You do not manage this partner account."))
+    elif partner_account is not None:
+        raise InvalidTransition(_("Vendor staff belong to no partner account: leave it empty."))
+    if location is not None and (partner_account is None or location.partner_account_id != partner_account.pk):
+        raise InvalidTransition(_("That location belongs to another partner."))
+
+
+def _event_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def user_admin_create(
+    *, actor, email, role, partner_account=None, first_name="", last_name="", password=None
+) -> User:
+    """The admin's Add user. Channel managers add partner people to the partners they manage; vendor admins add
+    anyone, staff included. A partner person added without a password gets the welcome email with a one-time link;
+    a password chosen by someone else is temporary (changed at the first sign-in)."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise InvalidTransition(_("A user signs in with an email address: enter one."))
+    _user_shape_check(actor, role=role, partner_account=partner_account, location=None)
+    if partner_account is not None and not partner_account.is_partner:
+        raise InvalidTransition(_("%(name)s is not enabled as a partner.") % {"name": partner_account.name})
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvalidTransition(_("A user with the email %(email)s already exists.") % {"email": email})
+    user = User(email=email, role=role, partner_account=partner_account, first_name=first_name.strip(),
+                last_name=last_name.strip(), is_staff=role in User.VENDOR_ROLES, is_active=True)
+    if password:
+        user.set_password(password)
+        user.must_change_password = True
+    else:
+        user.set_unusable_password()
+        user.must_change_password = partner_account is not None
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise InvalidTransition(_("A user with the email %(email)s already exists.") % {"email": email}) from None
+    activity_record(target=partner_account or user, event=AccountEvent.USER_CREATED, actor=actor,
+                    partner_account=partner_account, user=email, changes={"role": ["", role]})
+    if partner_account is not None and not password:
+        partner_welcome_enqueue(user=user)
+    return user
+
+
+@transaction.atomic
+def user_admin_update(*, actor, user, changes) -> User:
+    """The admin's Change user: `changes` maps fields of USER_ADMIN_FIELDS to their new values. Channel managers
+    change the partner people of the partners they manage, never staff fields, partner accounts or staff roles;
+    nobody changes their own role, partner, status or permissions. One event lists each change old → new."""
+    unknown = set(changes) - set(USER_ADMIN_FIELDS)
+    if unknown:
+        raise ValueError(f"user_admin_update does not change {sorted(unknown)}")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not access.user_can_administer(actor, user):
+        raise NotPermitted(_("You do not administer this user."))
+    staff_only = set(changes) & {*USER_STAFF_FIELDS, "partner_account"}
+    if (staff_only or not user.is_partner) and not access.user_can_administer_staff(actor):
+        raise NotPermitted(_("Only a vendor admin changes staff accounts, partner accounts of people, groups and "
+                             "permissions."))
+    if actor.pk == user.pk and set(changes) & set(_USER_SELF_LOCKED):
+        raise NotPermitted(_("You cannot change your own role, partner, status or permissions."))
+    new = {field: changes.get(field, getattr(user, field)) for field in ("role", "partner_account", "location")}
+    _user_shape_check(actor, **new)
+    if new["role"] in User.PARTNER_ROLES and (changes.get("is_staff", user.is_staff)
+                                            or changes.get("is_superuser", user.is_superuser)):
+        raise InvalidTransition(_("Partner people never use the admin site: they are neither staff nor superusers."))
+    email = changes.get("email")
+    if email is not None:
+        email = changes["email"] = email.strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise InvalidTransition(_("A user with the email %(email)s already exists.") % {"email": email})
+    recorded = {}
+    for field, value in changes.items():
+        if field in _USER_MANY:
+            related = getattr(user, field)
+            old_names = sorted(str(item) for item in related.all())
+            new_names = sorted(str(item) for item in value)
+            if old_names != new_names:
+                related.set(list(value))
+                recorded[field] = [old_names, new_names]
+        elif getattr(user, field) != value:
+            recorded[field] = [_event_value(getattr(user, field)), _event_value(value)]
+            setattr(user, field, value)
+    plain = [field for field in recorded if field not in _USER_MANY]
+    if plain:
+        user.save(update_fields=plain)
+    if recorded:
+        activity_record(target=user.partner_account or user, event=AccountEvent.USER_UPDATED, actor=actor,
+                        partner_account=user.partner_account, user=user.email, changes=recorded)
+    return user
+
+
+@transaction.atomic
+def user_admin_password_set(*, actor, user, password) -> User:
+    """The admin's Set password, for vendor admins only (nobody else sets another person's password). `password`
+    None turns password sign-in off. A password chosen by someone else is temporary. The event names who did it,
+    never the password or its hash."""
+    if not access.user_can_administer_staff(actor):
+        raise NotPermitted(_("Only a vendor admin sets another person's password."))
+    target = User.objects.select_for_update().get(pk=user.pk)
+    if password is None:
+        target.set_unusable_password()
+        event = AccountEvent.USER_PASSWORD_DISABLED
+    else:
+        target.set_password(password)
+        target.must_change_password = target.pk != actor.pk
+        event = AccountEvent.USER_PASSWORD_SET
+    target.save(update_fields=["password", "must_change_password"])
+    activity_record(target=target.partner_account or target, event=event, actor=actor,
+                    partner_account=target.partner_account, user=target.email)
+    return target
+
+
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "location")
+
+
+@transaction.atomic
+def contact_update(*, actor, contact, **fields) -> Contact:
+    """B3: correct a partner contact's details (the admin's Change contact); each change old → new on the
+    partner's timeline. A contact stays with its partner."""
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"contact_update does not change {sorted(unknown)}")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    account = PartnerAccount.objects.get(pk=contact.partner_account_id)
+    _require_manager(actor, account)
+    location = fields.get("location", contact.location)
+    if location is not None and location.partner_account_id != account.pk:
+        raise InvalidTransition(_("That location belongs to another partner."))
+    if "email" in fields:
+        fields["email"] = (fields["email"] or "").strip().lower()
+    changes = {}
+    for field, value in fields.items():
+        old = getattr(contact, field)
+        if old != value:
+            changes[field] = [_event_value(old), _event_value(value)]
+            setattr(contact, field, value)
+    if changes:
+        contact.save(update_fields=list(changes))
+        activity_record(target=account, event=AccountEvent.CONTACT_UPDATED, actor=actor, partner_account=account,
+                        contact=str(contact), changes=changes)
+    return contact

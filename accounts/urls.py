@@ -7,12 +7,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("password/", views.password_required, name="password_required"),
     path("welcome/<uidb64>/<token>/", views.welcome, name="welcome"),
-    # A2-A4: Setup → Partners → Settings, then the external user access wizard
+    # A2: Setup → Partners → Settings (the external user access wizard, A3-A4, is the sharing app's)
     path("setup/settings/", views.prm_settings, name="prm_settings"),
-    path("setup/sharing/", views.sharing_start, name="sharing_start"),
-    path("setup/sharing/step/<int:step>/", views.sharing_step, name="sharing_step"),
-    path("setup/sharing/done/", views.sharing_done, name="sharing_done"),
-    path("setup/sharing/cancel/", views.sharing_cancel, name="sharing_cancel"),
     # B1-B3: partner accounts, contacts, partner users
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/new/", views.account_create, name="account_create"),
@@ -22,6 +18,7 @@ urlpatterns = [
     path("accounts/<int:pk>/disable/", views.account_disable, name="account_disable"),
     path("accounts/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/enable-user/", views.user_enable, name="user_enable"),
+    path("accounts/<int:pk>/users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
     path("users/<int:pk>/welcome/", views.user_welcome_resend, name="user_welcome_resend"),

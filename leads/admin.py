@@ -8,6 +8,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
+from prm_portal.core.admin_site import PortalInlineMixin, PortalModelAdmin
 from prm_portal.core.errors import InvalidTransition
 
 from . import services
@@ -25,16 +27,19 @@ from .selectors import lead_list_visible_to, lead_owner_choices_for, queue_choic
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(PortalModelAdmin):
+    """Channel managers look at the queues; vendor admins change them."""
+
     list_display = ["name", "is_default", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["member_accounts", "member_users"]
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(PortalModelAdmin):
     list_display = ["company", "contact_name", "status", "queue", "owner", "partner_account", "created_at"]
-    list_filter = ["status", "queue", "partner_account", ("owner", admin.RelatedOnlyFieldListFilter), "source"]
+    list_filter = ["status", "queue", ("partner_account", admin.RelatedOnlyFieldListFilter),
+                   ("owner", admin.RelatedOnlyFieldListFilter), "source"]
     search_fields = ["company", "first_name", "last_name", "email"]
     date_hierarchy = "created_at"
     list_select_related = ["queue", "owner", "partner_account"]
@@ -47,6 +52,9 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return lead_list_visible_to(user=request.user)
+
+    def object_allowed(self, request, obj, action):
+        return action == "view" or access.lead_can_manage(request.user, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == Lead.Status.CONVERTED:
@@ -85,7 +93,8 @@ class LeadAdmin(admin.ModelAdmin):
 
     def change_owner_view(self, request, pk):
         leads = self.get_queryset(request).filter(pk=pk)
-        if not leads.exists() or not self.has_change_permission(request):
+        lead = leads.first()
+        if lead is None or not self.has_change_permission(request, lead):
             raise Http404
         return self._reassign(request, leads, reverse("admin:leads_lead_change", args=[pk]))
 
@@ -95,6 +104,9 @@ class LeadAdmin(admin.ModelAdmin):
 
     def _reassign(self, request, queryset, done_url):
         leads = list(queryset.select_related("owner", "queue"))
+        if not leads:
+            self.message_user(request, _("None of the selected leads is one you manage."), messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:leads_lead_changelist"))
         owners = lead_owner_choices_for(user=request.user)
         queues = queue_choices_for(user=request.user)
         form = ReassignForm(request.POST if "apply" in request.POST else None, owners=owners, queues=queues)
@@ -123,21 +135,21 @@ class LeadAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/leads/lead/reassign.html", context)
 
 
-class RoundRobinMemberInline(admin.TabularInline):
+class RoundRobinMemberInline(PortalInlineMixin, admin.TabularInline):
     model = RoundRobinMember
     extra = 2
     raw_id_fields = ["user"]
 
 
 @admin.register(RoundRobinGroup)
-class RoundRobinGroupAdmin(admin.ModelAdmin):
+class RoundRobinGroupAdmin(PortalModelAdmin):
     list_display = ["name", "cursor"]
     readonly_fields = ["cursor"]
     inlines = [RoundRobinMemberInline]
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin):
+class AssignmentRuleAdmin(PortalModelAdmin):
     list_display = ["order", "name", "is_active", "countries", "industries", "company_sizes", "sources", "keywords",
                     "target", "target_queue", "target_partner_account", "target_user", "target_group"]
     list_display_links = ["name"]
@@ -146,11 +158,11 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimLimitSettings)
-class ClaimLimitSettingsAdmin(admin.ModelAdmin):
+class ClaimLimitSettingsAdmin(PortalModelAdmin):
     list_display = ["__str__", "max_open_per_user", "max_open_per_partner", "updated_at"]
 
     def has_add_permission(self, request):
-        return not ClaimLimitSettings.objects.exists()
+        return super().has_add_permission(request) and not ClaimLimitSettings.objects.exists()
 
     def save_model(self, request, obj, form, change):
         saved = services.claim_limits_set(actor=request.user, max_open_per_user=obj.max_open_per_user,
@@ -162,5 +174,5 @@ class ClaimLimitSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerClaimLimit)
-class PartnerClaimLimitAdmin(admin.ModelAdmin):
+class PartnerClaimLimitAdmin(PortalModelAdmin):
     list_display = ["partner_account", "max_open_per_user", "max_open_per_partner"]

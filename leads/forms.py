@@ -1,9 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.template.defaultfilters import filesizeformat
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 from prm_portal.core.models import Resource
+from prm_portal.core.uploads import validate_upload
+from prm_portal.core.versioning import version_form_field
 
 from .models import Lead
 
@@ -14,6 +18,8 @@ WEB_FORM_SALT = "leads.web_form"
 
 class LeadForm(forms.ModelForm):
     """Edit a lead (C5). Converted is reached by Convert only, so it is not offered here."""
+
+    version = version_form_field()
 
     class Meta:
         model = Lead
@@ -40,6 +46,7 @@ class ReassignForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=None, required=False, label=_("New owner (partner user)"))
     queue = forms.ModelChoiceField(queryset=None, required=False, label=_("…or a queue"))
     notify = forms.BooleanField(required=False, label=_("Send notification email"))
+    version = version_form_field()  # on the lead's own page; a list reassigns many leads without it
 
     def __init__(self, *args, owners, queues, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,6 +66,7 @@ class ConvertForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, required=False, min_value=0)
     close_date = forms.DateField(label=_("Close date"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
+    version = version_form_field()
 
 
 class ResourceForm(forms.Form):
@@ -66,7 +74,7 @@ class ResourceForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
-    file = forms.FileField(label=_("File"), required=False)
+    file = forms.FileField(label=_("File"), required=False, validators=[validate_upload])
 
 
 class CsvImportForm(forms.Form):
@@ -75,23 +83,38 @@ class CsvImportForm(forms.Form):
         "company_size, source, description). Company and last name are required."))
 
     def clean_file(self):
+        """The file's (name, text), or the reason it cannot be imported (too big, not UTF-8 CSV text, no header,
+        too many rows...), checked before anything is stored."""
+        from .services.imports import ImportFileError, lead_import_read
+
         f = self.cleaned_data["file"]
-        raw = f.read()
+        limit = settings.LEADS_IMPORT_MAX_BYTES
+        if f.size > limit:  # refused before it is read
+            raise forms.ValidationError(
+                _("The file is too big (%(size)s); the limit is %(max)s. Split it into smaller files and upload "
+                  "them one by one.") % {"size": filesizeformat(f.size), "max": filesizeformat(limit)})
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The file is not UTF-8 text."))
-        if not text.strip():
-            raise forms.ValidationError(_("The file is empty."))
+            text = lead_import_read(data=f.read())
+        except ImportFileError as exc:
+            raise forms.ValidationError(exc.message)
         return f.name, text
+
+
+def web_form_token():
+    """A fresh signed, timestamped form token; random, so two visitors never share one (one token, one lead)."""
+    return signing.TimestampSigner(salt=WEB_FORM_SALT).sign(get_random_string(20))
 
 
 class WebToLeadForm(forms.ModelForm):
     """The public form (C12). Spam protection without third parties: a honeypot field people never see and a
     signed timestamp — a submission faster than a person types, or with a forged or day-old token, is refused."""
 
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
-    token = forms.CharField(widget=forms.HiddenInput)
+    website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    description = forms.CharField(
+        label=_("How can we help?"), required=False, max_length=settings.LEADS_WEB_FORM_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     class Meta:
         model = Lead
@@ -104,11 +127,18 @@ class WebToLeadForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         if not self.is_bound:
-            self.initial["token"] = signing.TimestampSigner(salt=WEB_FORM_SALT).sign("web-to-lead")
+            self.initial["token"] = web_form_token()
 
     @property
     def is_spam(self):
         return bool(self.data.get("website"))
+
+    def renew_expired_token(self):
+        """After a refusal for an expired or broken token, the form shown again carries a fresh one (the visitor's
+        typed data stays), so sending it again works."""
+        if getattr(self, "_token_renewal_due", False):
+            self.data = self.data.copy()
+            self.data["token"] = web_form_token()
 
     def clean_token(self):
         token = self.cleaned_data["token"]
@@ -116,8 +146,10 @@ class WebToLeadForm(forms.ModelForm):
         try:
             signer.unsign(token, max_age=24 * 3600)
         except signing.SignatureExpired:
+            self._token_renewal_due = True
             raise forms.ValidationError(_("This form has expired. Please send it again."))
         except signing.BadSignature:
+            self._token_renewal_due = True
             raise forms.ValidationError(_("Please send the form again."))
         min_seconds = getattr(settings, "LEADS_WEB_FORM_MIN_SECONDS", 3)
         try:

@@ -90,6 +90,8 @@ class Lead(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Added one by every write service, under the row lock; forms and API clients send back the one they read.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -305,18 +307,57 @@ class LeadImport(models.Model):
         DONE = "done", _("Imported")
         FAILED = "failed", _("Rejected")
 
+    class FailureReason(models.TextChoices):
+        INTERRUPTED = "interrupted", _(
+            "The import was interrupted several times before it could finish, so it was stopped. Nothing was "
+            "imported: upload the file again, or split it into smaller files.")
+        TIMED_OUT = "timed_out", _(
+            "The import took too long and was stopped. Nothing was imported: split the file into smaller files "
+            "and upload them one by one.")
+        ERROR = "error", _(
+            "The import stopped on an unexpected error. Nothing was imported: upload the file again; if it "
+            "happens again, tell your administrator.")
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     filename = models.CharField(max_length=200)
     content = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # the file's bad rows, "Line N: field: reason"
+    # Why the import as a whole did not happen; shown on the job's page in the reader's language.
+    failure_reason = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease: a worker claims a Waiting job (or a Running one whose lease ran out) and owns it until
+    # lease_until; a worker that dies leaves the lease to expire and the sweep queues the job again, until
+    # LEADS_IMPORT_MAX_ATTEMPTS attempts have started.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["lease_until"], condition=Q(status__in=["pending", "running"]),
+                         name="leadimport_unfinished_idx"),
+        ]
 
     def __str__(self):
         return self.filename
+
+
+class WebFormSubmission(models.Model):
+    """One accepted web-to-lead submission: its form token may make one lead only (the unique hash), and the
+    submissions from one address in the last minutes are counted for the rate limit. The address is kept as a
+    keyed hash, never in clear. Rows older than the token's lifetime are pruned."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    source_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["source_key", "created_at"], name="webform_source_recent_idx")]
+
+    def __str__(self):
+        return self.token_hash[:12]

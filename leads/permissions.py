@@ -1,29 +1,23 @@
-"""Who may do what to a lead they can already see (visibility itself is the selectors' job)."""
+"""Who may do what to a lead: the access policy's answers under the names the lead views use."""
+
+from accounts import access
 
 
 def can_edit(user, lead) -> bool:
-    if lead.status == lead.Status.CONVERTED:
-        return False
-    if user.is_vendor_staff:
-        return True
-    if lead.owner_id is None:
-        return False  # a queue lead is accepted first
-    return lead.owner_id == user.pk or (user.is_partner_admin and lead.partner_account_id == user.partner_account_id)
+    return access.lead_can_change(user, lead)
 
 
 def can_claim(user, lead) -> bool:
-    return user.is_partner and lead.is_claimable
+    return access.lead_can_claim(user, lead)
 
 
 def can_convert(user, lead) -> bool:
-    return (
-        user.is_partner
-        and lead.status == lead.Status.QUALIFIED
-        and lead.owner_id is not None
-        and (lead.owner_id == user.pk or (user.is_partner_admin and lead.partner_account_id == user.partner_account_id))
-    )
+    return access.lead_can_convert(user, lead)
 
 
-def can_manage(user) -> bool:
-    """Reassign, attach resources, import, see the timeline as of a date: vendor staff."""
-    return user.is_vendor_staff
+def can_manage(user, lead=None) -> bool:
+    """Vendor staff surfaces (reassign, import, resources, the timeline as of a date); for one lead, staff who
+    manage its partner."""
+    if lead is not None:
+        return access.lead_can_manage(user, lead)
+    return access.is_vendor_staff(user)

@@ -2,6 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -13,16 +14,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.models import Resource
 from prm_portal.core.selectors import activity_list_for, resource_list_for
 from prm_portal.core.services import recent_item_touch
+from prm_portal.core.versioning import StaleVersion, form_version_refresh
 
 from . import permissions, services
 from .forms import ClaimLimitsForm, ConvertForm, CsvImportForm, LeadForm, ReassignForm, ResourceForm, WebToLeadForm
 from .models import ClaimLimitSettings, Lead
 from .selectors import (
     VIEWS,
+    lead_claimable_ids,
     lead_get_for_user,
     lead_import_get_for_user,
     lead_list_visible_to,
@@ -43,12 +47,14 @@ def _back(request, default="leads:list"):
 def _list_context(request):
     view = request.GET.get("view", "all")
     view = view if view in VIEWS else "all"
-    qs = lead_list_visible_to(user=request.user, view=view)
+    queue_ids = access.queue_ids_for(request.user)  # read once for the list and its Accept buttons
+    qs = lead_list_visible_to(user=request.user, view=view, queue_ids=queue_ids)
     status = request.GET.get("status", "")
     if status in Lead.Status.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {"page": page, "view": view, "status": status, "can_manage": permissions.can_manage(request.user)}
+    return {"page": page, "view": view, "status": status, "can_manage": permissions.can_manage(request.user),
+            "claimable": lead_claimable_ids(user=request.user, leads=page.object_list, queue_ids=queue_ids)}
 
 
 @login_required
@@ -79,7 +85,7 @@ def lead_detail(request, pk):
     user = request.user
     as_of = None
     until = None
-    if permissions.can_manage(user) and request.GET.get("as_of"):
+    if permissions.can_manage(user, lead) and request.GET.get("as_of"):
         try:
             as_of = datetime.date.fromisoformat(request.GET["as_of"])
             until = timezone.make_aware(datetime.datetime.combine(as_of, datetime.time.max))
@@ -88,17 +94,17 @@ def lead_detail(request, pk):
     recent_item_touch(user=user, target=lead, label=lead.company, url=reverse("leads:detail", args=[lead.pk]))
     context = {
         "lead": lead,
-        "events": activity_list_for(target=lead, until=until)[:200],
+        "events": activity_list_for(target=lead, until=until, viewer=user)[:200],
         "as_of": as_of,
         "resources": resource_list_for(target=lead),
         "can_edit": permissions.can_edit(user, lead),
         "can_claim": permissions.can_claim(user, lead),
         "can_convert": permissions.can_convert(user, lead),
-        "can_manage": permissions.can_manage(user),
+        "can_manage": permissions.can_manage(user, lead),
     }
     if context["can_manage"]:
         context["reassign_form"] = ReassignForm(owners=lead_owner_choices_for(user=user),
-                                                queues=queue_choices_for(user=user))
+                                                queues=queue_choices_for(user=user), initial={"version": lead.version})
         context["resource_form"] = ResourceForm()
     opportunity = getattr(lead, "opportunity", None) if lead.status == Lead.Status.CONVERTED else None
     context["opportunity"] = opportunity
@@ -111,11 +117,14 @@ def lead_edit(request, pk):
     if not permissions.can_edit(request.user, lead):
         messages.error(request, _("You cannot edit this lead."))
         return redirect("leads:detail", pk=lead.pk)
-    form = LeadForm(request.POST or None, instance=Lead.objects.get(pk=lead.pk))
+    form = LeadForm(request.POST or None, instance=Lead.objects.get(pk=lead.pk), initial={"version": lead.version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.lead_update(actor=request.user, lead=lead,
+            services.lead_update(actor=request.user, lead=lead, expected_version=form.cleaned_data["version"],
                                  **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        except StaleVersion as exc:
+            form.add_error(None, str(exc))
+            form_version_refresh(form, exc.current_version)
         except InvalidTransition as exc:
             messages.error(request, str(exc))
         else:
@@ -158,7 +167,8 @@ def lead_reassign(request):
         return _back(request)
     try:
         done = services.lead_reassign(actor=user, leads=leads, owner=form.cleaned_data["owner"],
-                                      queue=form.cleaned_data["queue"], notify=form.cleaned_data["notify"])
+                                      queue=form.cleaned_data["queue"], notify=form.cleaned_data["notify"],
+                                      expected_version=form.cleaned_data["version"] if len(leads) == 1 else None)
     except InvalidTransition as exc:
         messages.error(request, str(exc))
         return _back(request)
@@ -176,10 +186,15 @@ def lead_convert(request, pk):
     if not permissions.can_convert(request.user, lead):
         messages.error(request, _("Only the owner of a qualified lead can convert it."))
         return redirect("leads:detail", pk=lead.pk)
-    form = ConvertForm(request.POST or None, initial={"opportunity_name": lead.company})
+    form = ConvertForm(request.POST or None, initial={"opportunity_name": lead.company, "version": lead.version})
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            opportunity = services.lead_convert(actor=request.user, lead=lead, **form.cleaned_data)
+            opportunity = services.lead_convert(actor=request.user, lead=lead,
+                                                expected_version=data.pop("version"), **data)
+        except StaleVersion as exc:
+            form.add_error(None, str(exc))
+            form_version_refresh(form, exc.current_version)
         except InvalidTransition as exc:
             messages.error(request, str(exc))
         else:
@@ -208,7 +223,8 @@ def lead_resource_add(request, pk):
             messages.success(request, _("Resource added for the partner."))
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(errors)}")
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
     return redirect("leads:detail", pk=lead.pk)
 
 
@@ -229,8 +245,12 @@ def lead_import(request):
     form = CsvImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         filename, text = form.cleaned_data["file"]
-        job = services.lead_import_start(actor=request.user, filename=filename, content=text)
-        return redirect("leads:import_detail", pk=job.pk)
+        try:
+            job = services.lead_import_start(actor=request.user, filename=filename, content=text)
+        except services.ImportFileError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("leads:import_detail", pk=job.pk)
     return render(request, "leads/lead_import.html", {"form": form})
 
 
@@ -254,9 +274,26 @@ def lead_web_form(request):
             return redirect("leads:web_form_thanks")  # a bot learns nothing
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items() if k not in ("website", "token")}
-            services.lead_create(actor=None, channel="web form", source="Web form", **fields)
+            try:
+                services.lead_web_form_submit(token=form.cleaned_data["token"],
+                                              source_address=_client_address(request), fields=fields)
+            except services.WebFormAlreadySent:
+                pass  # the same form sent twice (a double click): its lead exists, the visitor is thanked again
+            except services.WebFormRateLimited as exc:
+                return render(request, "leads/web_form.html", {"form": form, "refusal": exc.message}, status=429)
             return redirect("leads:web_form_thanks")
+        form.renew_expired_token()
     return render(request, "leads/web_form.html", {"form": form})
+
+
+def _client_address(request):
+    """The visitor's address as allauth's rate limits see it (ALLAUTH_TRUSTED_PROXY_COUNT behind a proxy)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return request.META.get("REMOTE_ADDR", "")
 
 
 lead_web_form.prm_always_open = True

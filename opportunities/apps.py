@@ -15,4 +15,9 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self):
+        from prm_portal.core.visibility import visibility_register
+
+        from .selectors import opportunity_list_visible_to
+
+        visibility_register("opportunities.opportunity", opportunity_list_visible_to)
         post_migrate.connect(_ensure_default_stages, sender=self, dispatch_uid="opportunities_default_stages")

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from prm_portal.core.models import Resource
+from prm_portal.core.uploads import validate_upload
+from prm_portal.core.versioning import version_form_field
 
 from .models import CURRENCIES, Stage
 
@@ -38,6 +40,7 @@ class OpportunityForm(PortalForm):
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, empty_label=None)
+    version = version_form_field()
 
     def __init__(self, *args, owners, can_change_owner=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +59,7 @@ class OpportunityCreateForm(OpportunityForm):
 
 class StageMoveForm(PortalForm):
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.order_by("order", "id"), empty_label=None)
+    version = version_form_field()
 
 
 class ResourceForm(PortalForm):
@@ -67,4 +71,4 @@ class ResourceForm(PortalForm):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     body = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
-    file = forms.FileField(label=_("File"), required=False)
+    file = forms.FileField(label=_("File"), required=False, validators=[validate_upload])

@@ -95,6 +95,8 @@ class Opportunity(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Added one by every write service, under the row lock; forms and API clients send back the one they read.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

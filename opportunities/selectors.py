@@ -9,6 +9,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from accounts.models import User
 from prm_portal.core.models import RecentItem
 from prm_portal.core.selectors import activity_list_for
@@ -17,36 +18,21 @@ from .models import CustomerAccount, Opportunity, Stage
 
 
 def _shared_q(user, action="view") -> Q:
-    """Deals another partner's sharing rules (A3) open to this partner person; matches nothing otherwise."""
-    try:
-        from accounts.sharing import shared_pks_q
-    except ImportError:  # a portal without sharing rules
-        return Q(pk__in=[])
-    return shared_pks_q(user=user, model=Opportunity, action=action)
+    """Deals sharing rules (A3) open to this partner person; matches nothing otherwise."""
+    return access.shared_q(user, Opportunity, action=action)
 
 
 def _own_q(user) -> Q:
     """A partner person's own deals: a rep's, or the whole partner's for a partner admin."""
-    if user.is_partner_admin:
-        return Q(partner_account=user.partner_account_id)
-    return Q(owner=user)
+    return access.opportunity_own_q(user)
 
 
 def opportunity_list_visible_to(*, user) -> QuerySet[Opportunity]:
-    """Partner users: their own; partner admins: their partner's; channel managers: their accounts'.
-
-    Partner people also see the deals sharing rules share with them.
-    """
-    qs = Opportunity.objects.select_related("stage", "customer_account", "owner", "partner_account")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_vendor_admin:
-        return qs
-    if user.is_channel_manager:
-        return qs.filter(partner_account__owner=user)
-    if user.is_partner:
-        return qs.filter(_own_q(user) | _shared_q(user))
-    return qs.none()
+    """The deals the access policy lets `user` see: partner users their own, partner admins their partner's,
+    vendor staff those of the partners they manage; partner people also the deals shared with them."""
+    return Opportunity.objects.select_related("stage", "customer_account", "owner", "partner_account").filter(
+        access.opportunity_visible_q(user)
+    )
 
 
 def opportunity_get_for_user(*, user, pk, for_change=False) -> Opportunity:
@@ -63,14 +49,7 @@ def opportunity_get_for_user(*, user, pk, for_change=False) -> Opportunity:
 
 
 def opportunity_can_change(*, user, opportunity) -> bool:
-    """Whoever sees a deal may work it, except a partner person who sees it through a read-only share."""
-    if not user.is_partner:
-        return True
-    if opportunity.owner_id == user.pk or (
-        user.is_partner_admin and opportunity.partner_account_id == user.partner_account_id
-    ):
-        return True
-    return Opportunity.objects.filter(_shared_q(user, action="change"), pk=opportunity.pk).exists()
+    return access.opportunity_can_change(user, opportunity)
 
 
 # --- List views (D1) -------------------------------------------------------------------------------------------
@@ -198,17 +177,18 @@ def customer_account_names_for(*, partner_account, limit=200) -> list[str]:
     )
 
 
-def opportunity_timeline(*, opportunity, until=None) -> list:
-    """The deal's whole history back to its source lead (C10, D3): both timelines merged, newest first."""
+def opportunity_timeline(*, opportunity, until=None, viewer=None) -> list:
+    """The deal's whole history back to its source lead (C10, D3): both timelines merged, newest first,
+    as `viewer` may see them (core.selectors.activity_list_for)."""
     events = []
-    for event in activity_list_for(target=opportunity, until=until):
+    for event in activity_list_for(target=opportunity, until=until, viewer=viewer):
         event.source = "opportunity"
         events.append(event)
     if opportunity.source_lead_id:
         from leads.models import Lead
 
         lead = Lead(pk=opportunity.source_lead_id)
-        for event in activity_list_for(target=lead, until=until):
+        for event in activity_list_for(target=lead, until=until, viewer=viewer):
             event.source = "lead"
             events.append(event)
     events.sort(key=lambda e: (e.created_at, e.source == "opportunity", e.pk), reverse=True)

@@ -3,10 +3,13 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import access
 from prm_portal.core.cachegen import cache_generation_bump
-from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.errors import InvalidTransition, NotPermitted
 from prm_portal.core.services import activity_record, resource_add
+from prm_portal.core.versioning import version_bump, version_check
 
+from .events import OpportunityEvent
 from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 DEFAULT_STAGES = [
@@ -31,12 +34,9 @@ def _dashboards_changed():
 
 
 def _share_by_rules(opportunity):
-    """A new deal is shared at once by the sharing rules in force (A3), in the same transaction."""
-    try:
-        from accounts.sharing import sharing_grant_record
-    except ImportError:  # a portal without sharing rules
-        return
-    sharing_grant_record(record=opportunity)
+    """A new deal is shared at once by the sharing rules in force (A3), in the same transaction: sharing hears of
+    it through the access policy's record-created hook."""
+    access.record_created(record=opportunity)
 
 
 def stages_ensure_default(*, using="default") -> int:
@@ -111,6 +111,8 @@ def opportunity_create(
     customer_account=None,
 ) -> Opportunity:
     """Create an opportunity with its customer account (reused by name) and contact; records `created`."""
+    if not access.opportunity_can_create(actor, partner_account.pk):
+        raise NotPermitted(_("You cannot open a deal for this partner."))
     if not (name or "").strip():
         raise InvalidTransition(_("Name the opportunity."))
     _check_owner(owner, partner_account)
@@ -147,7 +149,7 @@ def opportunity_create(
     )
     activity_record(
         target=opportunity,
-        verb="created",
+        event=OpportunityEvent.CREATED,
         actor=actor,
         partner_account=partner_account,
         source_lead=source_lead.pk if source_lead else None,
@@ -158,19 +160,26 @@ def opportunity_create(
     return opportunity
 
 
-def _stage_move(*, actor, opportunity, stage):
+def _stage_move(*, actor, opportunity, stage, bump=True):
     old = opportunity.stage
     opportunity.stage = stage
-    opportunity.save(update_fields=["stage", "updated_at"])
+    if bump:
+        version_bump(opportunity)
+    opportunity.save(update_fields=["stage", "updated_at", "version"])
     activity_record(
         target=opportunity,
-        verb="stage_changed",
+        event=OpportunityEvent.STAGE_CHANGED,
         actor=actor,
         partner_account=opportunity.partner_account,
         changes={"stage": [old.name, stage.name]},
         probability=[old.probability, stage.probability],
     )
     _dashboards_changed()
+
+
+def _require_change(actor, opportunity):
+    if not access.opportunity_can_change(actor, opportunity):
+        raise NotPermitted(_("You may look at this opportunity but not change it."))
 
 
 def _locked(opportunity) -> Opportunity:
@@ -180,9 +189,12 @@ def _locked(opportunity) -> Opportunity:
 
 
 @transaction.atomic
-def opportunity_stage_change(*, actor, opportunity, stage) -> Opportunity:
-    """Move the deal to another stage; records `stage_changed` with old → new."""
+def opportunity_stage_change(*, actor, opportunity, stage, expected_version=None) -> Opportunity:
+    """Move the deal to another stage; records `stage_changed` with old → new. With `expected_version` (the
+    Move stage box's), a deal changed since is refused with what changed (StaleVersion)."""
     locked = _locked(opportunity)
+    _require_change(actor, locked)
+    version_check(locked, expected_version)
     if locked.stage_id == stage.pk:
         raise InvalidTransition(_("The opportunity is already at stage %(stage)s.") % {"stage": stage.name})
     _stage_move(actor=actor, opportunity=locked, stage=stage)
@@ -203,9 +215,13 @@ def opportunity_update(
     next_step="",
     description="",
     owner=None,
+    expected_version=None,
 ) -> Opportunity:
-    """Save the edit form: field changes are one `updated` event, a stage move its own `stage_changed`."""
+    """Save the edit form: field changes are one `updated` event, a stage move its own `stage_changed`; the
+    deal's version goes up by one. With `expected_version`, a deal changed since the form was read is refused."""
     locked = _locked(opportunity)
+    _require_change(actor, locked)
+    version_check(locked, expected_version)
     if not (name or "").strip():
         raise InvalidTransition(_("Name the opportunity."))
     changes = {}
@@ -233,19 +249,22 @@ def opportunity_update(
         changes["owner"] = [str(locked.owner), str(owner)]
         locked.owner = owner
     if changes:
+        version_bump(locked)
         locked.save()
         activity_record(
-            target=locked, verb="updated", actor=actor, partner_account=locked.partner_account, changes=changes
+            target=locked, event=OpportunityEvent.UPDATED, actor=actor, partner_account=locked.partner_account,
+            changes=changes,
         )
         _dashboards_changed()
     if stage is not None and stage.pk != locked.stage_id:
-        _stage_move(actor=actor, opportunity=locked, stage=stage)
+        _stage_move(actor=actor, opportunity=locked, stage=stage, bump=not changes)
     return locked
 
 
 @transaction.atomic
 def opportunity_resource_add(*, actor, opportunity, kind, title, body="", url="", file=None):
     """A note (comment), link or file on the deal, seen by the partner and the channel manager alike (D3)."""
+    _require_change(actor, opportunity)
     if not (title or "").strip():
         if kind == "note" and (body or "").strip():
             title = body.strip().splitlines()[0][:80]

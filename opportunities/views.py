@@ -20,6 +20,7 @@ from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.models import Resource
 from prm_portal.core.selectors import resource_list_for
 from prm_portal.core.services import recent_item_touch
+from prm_portal.core.versioning import StaleVersion, form_version_refresh
 
 from . import services
 from .forms import OpportunityCreateForm, OpportunityForm, ResourceForm, StageMoveForm
@@ -196,6 +197,7 @@ def opportunity_edit(request, pk):
             "next_step": opportunity.next_step,
             "description": opportunity.description,
             "owner": opportunity.owner,
+            "version": opportunity.version,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -213,7 +215,11 @@ def opportunity_edit(request, pk):
                 next_step=data["next_step"],
                 description=data["description"],
                 owner=data["owner"] if can_change_owner else None,
+                expected_version=data["version"],
             )
+        except StaleVersion as exc:
+            form.add_error(None, str(exc))
+            form_version_refresh(form, exc.current_version)
         except InvalidTransition as exc:
             form.add_error(None, str(exc))
         else:
@@ -245,7 +251,7 @@ def _live_context(request, opportunity):
         live_url += f"?until={until_value}"
     return {
         "opportunity": opportunity,
-        "events": opportunity_timeline(opportunity=opportunity, until=until),
+        "events": opportunity_timeline(opportunity=opportunity, until=until, viewer=request.user),
         "resources": resource_list_for(target=opportunity),
         "until": until_value,
         "live_url": live_url,
@@ -260,31 +266,48 @@ def _lead_url(lead_id):
         return ""
 
 
-@login_required
-@require_GET
-def opportunity_detail(request, pk):
-    opportunity = opportunity_get_for_user(user=request.user, pk=pk)
-    url = reverse("opportunities:detail", kwargs={"pk": opportunity.pk})
-    recent_item_touch(user=request.user, target=opportunity, label=opportunity.name, url=url)
+def _stage_form(opportunity):
+    """The Move stage box as read now: the current stage and the version it is at."""
+    return StageMoveForm(initial={"stage": opportunity.stage, "version": opportunity.version})
+
+
+def _detail_context(request, opportunity, *, stage_form=None):
     context = _live_context(request, opportunity)
     context.update(
         {
-            "stage_form": StageMoveForm(initial={"stage": opportunity.stage}),
+            "stage_form": stage_form or _stage_form(opportunity),
             "resource_form": ResourceForm(),
             "lead_url": _lead_url(opportunity.source_lead_id) if opportunity.source_lead_id else "",
             "can_change": opportunity_can_change(user=request.user, opportunity=opportunity),
             "list_url": _next_url(request),
         }
     )
-    return render(request, "opportunities/opportunity_detail.html", context)
+    return context
+
+
+@login_required
+@require_GET
+def opportunity_detail(request, pk):
+    opportunity = opportunity_get_for_user(user=request.user, pk=pk)
+    url = reverse("opportunities:detail", kwargs={"pk": opportunity.pk})
+    recent_item_touch(user=request.user, target=opportunity, label=opportunity.name, url=url)
+    return render(request, "opportunities/opportunity_detail.html", _detail_context(request, opportunity))
 
 
 @login_required
 @require_GET
 def opportunity_live(request, pk):
-    """The part of the deal page that refreshes itself (htmx polling): stage, amounts, timeline, resources."""
+    """The part of the deal page that refreshes itself (htmx polling): stage, amounts, timeline, resources.
+
+    The poll sends the version the page's Move stage box was read at; when the deal has moved on since, the box
+    comes along (out of band) with the current stage and version, so the common case is never stale."""
     opportunity = opportunity_get_for_user(user=request.user, pk=pk)
-    return render(request, "opportunities/_live.html", _live_context(request, opportunity))
+    context = _live_context(request, opportunity)
+    seen = request.GET.get("version", "")
+    if seen.isdigit() and int(seen) != opportunity.version \
+            and opportunity_can_change(user=request.user, opportunity=opportunity):
+        context.update({"stage_form": _stage_form(opportunity), "oob": True})
+    return render(request, "opportunities/_live_response.html", context)
 
 
 @login_required
@@ -297,7 +320,15 @@ def opportunity_stage_move(request, pk):
     else:
         try:
             services.opportunity_stage_change(actor=request.user, opportunity=opportunity,
-                                              stage=form.cleaned_data["stage"])
+                                              stage=form.cleaned_data["stage"],
+                                              expected_version=form.cleaned_data["version"])
+        except StaleVersion as exc:
+            # Stay on the deal as it is now, the refusal in the Move stage box, the chosen stage kept.
+            form.add_error(None, str(exc))
+            form_version_refresh(form, exc.current_version)
+            opportunity = opportunity_get_for_user(user=request.user, pk=pk)
+            return render(request, "opportunities/opportunity_detail.html",
+                          _detail_context(request, opportunity, stage_form=form), status=409)
         except InvalidTransition as exc:
             messages.error(request, str(exc))
         else:

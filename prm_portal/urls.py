@@ -1,19 +1,26 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
-from prm_portal.core.views import healthz
+from accounts.firstrun import first_run
+from prm_portal.core.apidocs import ApiDocsView
+from prm_portal.core.csp import brand_css
+from prm_portal.core.health import healthz, readyz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("auth/", include("allauth.urls")),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),  # liveness; both are answered by core.health's middleware first
+    path("readyz", readyz, name="readyz"),  # readiness: database, cache, broker, beat, outbox
+    path("welcome/", first_run, name="first_run"),  # a blank install's first screen (404 once anyone exists)
+    path("brand.css", brand_css, name="brand_css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),  # offline Redoc (sidecar)
     path("api/referrals/", include("referrals.api_urls")),
     path("api/leads/", include("leads.api")),
+    path("partners/setup/sharing/", include("sharing.urls")),  # the wizard sits under Setup → Partners
     path("partners/", include("accounts.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),

@@ -4,13 +4,16 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
+from accounts.admin import PARTNER_ONLY
+from prm_portal.core.admin_site import PortalInlineMixin, PortalModelAdmin
 from prm_portal.core.errors import InvalidTransition
 
 from . import services
 from .models import DealRegistration, Referral, Solution, StageMark, TeamMember
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(PortalInlineMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -18,6 +21,9 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -37,28 +43,25 @@ class StageMarkInline(ReadOnlyInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(PortalModelAdmin):
     """Read-only: partners answer referrals in the portal; new inbound referrals are sent from its Send page."""
 
     list_display = ["__str__", "partner_account", "location", "referral_type", "direction", "deal_type", "status",
                     "received_at"]
-    list_filter = ["status", "referral_type", "direction", "deal_type", "partner_account"]
+    list_filter = ["status", "referral_type", "direction", "deal_type", ("partner_account", PARTNER_ONLY)]
     search_fields = ["name", "customer_name", "customer_duns", "crm_id", "campaign_id", "sender_email"]
     date_hierarchy = "received_at"
     list_select_related = ["partner_account", "location"]
     inlines = [TeamMemberInline, SolutionInline, StageMarkInline]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_vendor_admin:
-            return qs
-        return qs.filter(partner_account__owner=request.user)
+        return super().get_queryset(request).filter(access.referral_visible_q(request.user))
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Referral._meta.fields]
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_vendor_staff and request.user.is_staff
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -68,7 +71,7 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealRegistration)
-class DealRegistrationAdmin(admin.ModelAdmin):
+class DealRegistrationAdmin(PortalModelAdmin):
     list_display = ["referral", "status", "contract_value", "submitted_by", "submitted_at", "reviewed_by"]
     list_filter = ["status"]
     search_fields = ["referral__name", "referral__customer_name"]
@@ -77,10 +80,11 @@ class DealRegistrationAdmin(admin.ModelAdmin):
     actions = ["approve", "reject", "ask_more_info"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("referral")
-        if request.user.is_vendor_admin:
-            return qs
-        return qs.filter(referral__partner_account__owner=request.user)
+        return super().get_queryset(request).select_related("referral").filter(
+            access.referral_visible_q(request.user, prefix="referral__"))
+
+    def object_allowed(self, request, obj, action):
+        return action == "view" or access.referral_can_review(request.user, obj.referral)
 
     def has_add_permission(self, request):
         return False
@@ -100,15 +104,15 @@ class DealRegistrationAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, _("%(n)d registrations reviewed.") % {"n": done}, messages.SUCCESS)
 
-    @admin.action(description=_("Approve selected registrations"))
+    @admin.action(description=_("Approve selected registrations"), permissions=["change"])
     def approve(self, request, queryset):
         self._review(request, queryset, "approve")
 
-    @admin.action(description=_("Reject selected registrations"))
+    @admin.action(description=_("Reject selected registrations"), permissions=["change"])
     def reject(self, request, queryset):
         self._review(request, queryset, "reject", comment=str(_("Rejected by the vendor's review.")))
 
-    @admin.action(description=_("Ask for more information"))
+    @admin.action(description=_("Ask for more information"), permissions=["change"])
     def ask_more_info(self, request, queryset):
         self._review(request, queryset, "more_info",
                      comment=str(_("Please add more detail; the reviewer will contact you.")))

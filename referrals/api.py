@@ -4,6 +4,7 @@ Another partner's referral answers 404; a change the referral's state does not a
 """
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import PartnerLocation
 from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.versioning import StaleVersion, if_match_version, stale_response, with_etag
 
 from . import services
 from .models import SALES_STAGE_PERCENT, Referral, SalesStage, Solution
@@ -50,7 +52,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "customer_name", "customer_duns", "customer_city", "customer_country", "need", "contact_name",
             "contact_phone", "contact_email", "name", "estimated_value", "currency", "estimated_close_date",
             "notes", "crm_id", "campaign_id", "sales_stage", "probability", "flame", "decline_reason",
-            "lost_reason", "received_at", "accepted_at", "closed_at", "team_members", "solutions",
+            "lost_reason", "received_at", "accepted_at", "closed_at", "team_members", "solutions", "version",
         ]
         read_only_fields = fields
 
@@ -149,13 +151,21 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise NotFound("No such referral.")
 
     def handle_exception(self, exc):
+        if isinstance(exc, StaleVersion):  # If-Match named a version the referral has moved on from
+            return stale_response(exc)
         if isinstance(exc, InvalidTransition):
             return _error_response(exc)
         return super().handle_exception(exc)
 
     def _done(self, referral, code=status.HTTP_200_OK):
         referral = referral_get_for_user(user=self.request.user, pk=referral.pk)
-        return Response(ReferralSerializer(referral).data, status=code)
+        return with_etag(Response(ReferralSerializer(referral).data, status=code), referral)
+
+    def retrieve(self, request, *args, **kwargs):
+        """One referral; its ETag is the referral's version: send it back as If-Match with a change, and a
+        change made since answers 412 with what changed."""
+        referral = self.get_object()
+        return with_etag(Response(ReferralSerializer(referral).data), referral)
 
     @extend_schema(
         parameters=[
@@ -180,7 +190,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         location = PartnerLocation.objects.filter(pk=d.pop("location_id"),
                                                   partner_account_id=request.user.partner_account_id).first()
         if location is None:
-            raise InvalidTransition("Choose one of your partner's locations.", code="validation")
+            raise InvalidTransition(_("Choose one of your partner's locations."), code="validation")
         referral = services.referral_create_outbound(actor=request.user, location=location, **d)
         return self._done(referral, status.HTTP_201_CREATED)
 
@@ -190,7 +200,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         referral = self.get_object()
         ser = AcceptSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(services.referral_accept(actor=request.user, referral=referral, **ser.validated_data))
+        return self._done(services.referral_accept(actor=request.user, referral=referral,
+                                                   expected_version=if_match_version(request, referral),
+                                                   **ser.validated_data))
 
     @extend_schema(request=DeclineSerializer, responses={200: ReferralSerializer, 400: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
@@ -198,7 +210,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         referral = self.get_object()
         ser = DeclineSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        return self._done(services.referral_decline(actor=request.user, referral=referral, **ser.validated_data))
+        return self._done(services.referral_decline(actor=request.user, referral=referral,
+                                                    expected_version=if_match_version(request, referral),
+                                                    **ser.validated_data))
 
     @extend_schema(request=StageSerializer, responses={200: ReferralSerializer, 400: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
@@ -208,13 +222,15 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         ser = StageSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return self._done(services.referral_stage_mark(actor=request.user, referral=referral,
-                                                       stage=ser.validated_data["stage"]))
+                                                       stage=ser.validated_data["stage"],
+                                                       expected_version=if_match_version(request, referral)))
 
     @extend_schema(request=None, responses={200: ReferralSerializer, 409: ERROR})
     @action(detail=True, methods=["post"])
     def won(self, request, pk=None):
         referral = self.get_object()
-        return self._done(services.referral_win(actor=request.user, referral=referral))
+        return self._done(services.referral_win(actor=request.user, referral=referral,
+                                                expected_version=if_match_version(request, referral)))
 
     @extend_schema(request=LostSerializer, responses={200: ReferralSerializer, 400: ERROR, 409: ERROR})
     @action(detail=True, methods=["post"])
@@ -223,4 +239,5 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         ser = LostSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return self._done(services.referral_lose(actor=request.user, referral=referral,
-                                                 reason=ser.validated_data["reason"]))
+                                                 reason=ser.validated_data["reason"],
+                                                 expected_version=if_match_version(request, referral)))

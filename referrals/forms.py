@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from accounts.models import PartnerAccount, PartnerLocation
+from prm_portal.core.versioning import version_form_field
 
 from .models import DealRegistration, Referral, Solution
 
@@ -42,7 +44,7 @@ class TeamRowsMixin:
         return rows
 
     def deal_fields(self):
-        return [self[name] for name in self.fields if not name.startswith("team_")]
+        return [self[name] for name in self.fields if not name.startswith("team_") and not self[name].is_hidden]
 
     def team_row_fields(self):
         return [(self[f"team_{i}_name"], self[f"team_{i}_phone"], self[f"team_{i}_email"])
@@ -57,6 +59,7 @@ class TeamRowsMixin:
 
 class AcceptForm(TeamRowsMixin, DealFieldsForm):
     team_rows = 2
+    version = version_form_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,12 +72,13 @@ class AcceptForm(TeamRowsMixin, DealFieldsForm):
 
 
 class EditForm(DealFieldsForm):
-    pass
+    version = version_form_field()
 
 
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason"))] + Referral.DeclineReason.choices)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    version = version_form_field()
 
 
 class TeamMemberForm(forms.Form):
@@ -85,10 +89,16 @@ class TeamMemberForm(forms.Form):
 
 class LostForm(forms.Form):
     reason = forms.CharField(label=_("Why was it lost?"), max_length=200)
+    version = version_form_field()
 
 
 class StageForm(forms.Form):
     stage = forms.CharField(max_length=40)
+    version = version_form_field()
+
+
+class WonForm(forms.Form):
+    version = version_form_field()
 
 
 class OutboundForm(TeamRowsMixin, DealFieldsForm):
@@ -200,6 +210,8 @@ class SendForm(forms.Form):
 
 
 class RegistrationForm(forms.ModelForm):
+    version = version_form_field()  # the registration's, when it is sent again
+
     class Meta:
         model = DealRegistration
         fields = ["contract_value", "contract_signed_on", "customer_po", "details"]
@@ -211,6 +223,7 @@ class ReviewForm(forms.Form):
                                           ("more_info", _("Ask for more information"))])
     comment = forms.CharField(label=_("Comment to the partner"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
+    version = version_form_field()
 
 
 class FilterForm(forms.Form):
@@ -230,6 +243,6 @@ class FilterForm(forms.Form):
             qs = qs.filter(partner_account_id=user.partner_account_id)
             if user.location_id and not user.is_partner_admin:
                 qs = qs.filter(pk=user.location_id)
-        elif user.is_channel_manager and not user.is_vendor_admin:
-            qs = qs.filter(partner_account__owner=user)
+        elif user.is_vendor_staff:
+            qs = qs.filter(access.staff_scope_q(user))
         self.fields["location"].queryset = qs

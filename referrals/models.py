@@ -153,6 +153,8 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Added one by every write service, under the row lock; forms and API clients send back the one they read.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -316,6 +318,8 @@ class DealRegistration(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    # Added one by every write service, under the row lock; forms and API clients send back the one they read.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-submitted_at"]

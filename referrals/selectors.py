@@ -5,6 +5,7 @@ import re
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from accounts import access
 from accounts.models import BusinessProfile, PartnerAccount, User
 
 from .models import DealRegistration, Favorite, Referral, TeamMember
@@ -13,26 +14,9 @@ TABS = ("marketplace", "qualified", "favorites", "outbound", "closed")
 
 
 def referral_list_visible_to(*, user) -> QuerySet[Referral]:
-    """Referrals the user may see.
-
-    Partner admins and unscoped partner users: all of their partner's. A location-scoped partner user: only the
-    referrals of that location on which they are a team member. Vendor admins: all; channel managers: those of the
-    partners they own. Anyone else: none.
-    """
-    qs = Referral.objects.select_related("partner_account", "location")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_partner:
-        qs = qs.filter(partner_account_id=user.partner_account_id)
-        if user.location_id and not user.is_partner_admin:
-            on_team = TeamMember.objects.filter(referral=OuterRef("pk"), user=user)
-            qs = qs.filter(Exists(on_team), location_id=user.location_id)
-        return qs
-    if user.is_vendor_admin:
-        return qs
-    if user.is_channel_manager:
-        return qs.filter(partner_account__owner=user)
-    return qs.none()
+    """Referrals the access policy lets `user` see (B7, E8): their partner's (a location-scoped user: their
+    location's, on whose team they are), those shared with them; vendor staff those of the partners they manage."""
+    return Referral.objects.select_related("partner_account", "location").filter(access.referral_visible_q(user))
 
 
 def referral_get_for_user(*, user, pk) -> Referral:
@@ -121,13 +105,9 @@ def team_member_recent_for(*, user, limit=6) -> list[dict]:
 def deal_registration_list_to_review(*, user) -> QuerySet[DealRegistration]:
     """Registrations waiting for vendor staff (E11): the vendor admin sees all, a channel manager their partners'."""
     qs = DealRegistration.objects.select_related("referral", "referral__partner_account", "submitted_by")
-    if user.is_vendor_admin:
-        pass
-    elif user.is_channel_manager:
-        qs = qs.filter(referral__partner_account__owner=user)
-    else:
+    if not access.is_vendor_staff(user):
         return qs.none()
-    return qs.order_by("status", "-submitted_at")
+    return qs.filter(access.staff_scope_q(user, field="referral__partner_account")).order_by("status", "-submitted_at")
 
 
 # --- Matching (E13) ---------------------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import access
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.selectors import activity_list_for
 from prm_portal.core.services import recent_item_touch
+from prm_portal.core.versioning import StaleVersion, form_version_refresh
 
 from . import services
 from .forms import (
@@ -29,6 +31,7 @@ from .forms import (
     SendForm,
     StageForm,
     TeamMemberForm,
+    WonForm,
 )
 from .models import SALES_STAGE_ORDER, SALES_STAGE_PERCENT, DealRegistration, SalesStage
 from .selectors import (
@@ -93,18 +96,18 @@ def _detail_context(request, referral, **forms):
                        "done": key in marked, "marked_at": marked[key].marked_at if key in marked else None})
     next_stage = next((s for s in stages if s["key"] not in ("created", "accepted", "won") and not s["done"]), None)
     registration = DealRegistration.objects.filter(referral=referral).first()
-    is_member = request.user.is_partner and request.user.partner_account_id == referral.partner_account_id
+    # Only the referral's own people work it; a partner who sees it through a sharing rule reads it (A3).
+    is_member = access.referral_can_change(request.user, referral)
     is_reviewer = False
     if request.user.is_vendor_staff:
-        from accounts.selectors import user_is_manager_of
-
-        is_reviewer = user_is_manager_of(user=request.user, partner_account_id=referral.partner_account_id)
+        is_reviewer = access.referral_can_review(request.user, referral)
     can_register = is_member and services.referral_needs_registration(referral) and (
         registration is None or registration.status == DealRegistration.Status.MORE_INFO)
     ctx = {
         "referral": referral,
         "flame": referral.flame(now),
         "is_member": is_member,
+        "shared_read_only": request.user.is_partner and not is_member,
         "is_reviewer": is_reviewer,
         "is_favorite": referral_is_favorite(user=request.user, referral=referral),
         "team": referral.team_members.all(),
@@ -114,15 +117,17 @@ def _detail_context(request, referral, **forms):
         "can_win": services.referral_can_win(referral),
         "registration": registration,
         "can_register": can_register,
-        "events": activity_list_for(target=referral),
-        "accept_form": AcceptForm(prefix="accept"),
-        "decline_form": DeclineForm(prefix="decline"),
-        "edit_form": EditForm(prefix="edit", initial={f: getattr(referral, f) for f in services.EDITABLE_FIELDS}),
+        "events": activity_list_for(target=referral, viewer=request.user),
+        "accept_form": AcceptForm(prefix="accept", initial={"version": referral.version}),
+        "decline_form": DeclineForm(prefix="decline", initial={"version": referral.version}),
+        "edit_form": EditForm(prefix="edit", initial={**{f: getattr(referral, f) for f in services.EDITABLE_FIELDS},
+                                                      "version": referral.version}),
         "team_form": TeamMemberForm(prefix="team"),
-        "lost_form": LostForm(prefix="lost"),
+        "lost_form": LostForm(prefix="lost", initial={"version": referral.version}),
         "registration_form": RegistrationForm(prefix="reg", instance=registration if can_register else None,
-                                              initial={"contract_value": referral.estimated_value}),
-        "review_form": ReviewForm(prefix="review"),
+                                              initial={"contract_value": referral.estimated_value,
+                                                       "version": registration.version if registration else None}),
+        "review_form": ReviewForm(prefix="review", initial={"version": registration.version if registration else None}),
     }
     ctx.update(forms)
     return ctx
@@ -136,10 +141,25 @@ def referral_detail(request, pk):
     return render(request, "referrals/referral_detail.html", _detail_context(request, referral))
 
 
-def _run(request, referral, call, success, **form_ctx):
-    """Call a service; on InvalidTransition show its message where the user is."""
+def _run(request, referral, call, success, stale_ctx=None, **form_ctx):
+    """Call a service; on InvalidTransition show its message where the user is.
+
+    A StaleVersion (the referral changed since the page was read) shows the referral as it is now, with what
+    changed, and the user's form still open and filled in (`form_ctx`, else `stale_ctx`) at the current version.
+    """
     try:
         call()
+    except StaleVersion as exc:
+        messages.error(request, str(exc))
+        ctx = form_ctx or stale_ctx
+        if not ctx:
+            return redirect("referrals:detail", pk=referral.pk)
+        for form in ctx.values():
+            if hasattr(form, "add_prefix") and form.is_bound:
+                form_version_refresh(form, exc.current_version)
+        referral = referral_get_for_user(user=request.user, pk=referral.pk)
+        return render(request, "referrals/referral_detail.html", _detail_context(request, referral, **ctx),
+                      status=409)
     except InvalidTransition as exc:
         messages.error(request, str(exc))
         if form_ctx:
@@ -167,7 +187,7 @@ def referral_accept(request, pk):
     return _run(request, referral, lambda: services.referral_accept(
         actor=request.user, referral=referral, name=d["name"], estimated_value=d["estimated_value"],
         estimated_close_date=d["estimated_close_date"], notes=d["notes"], crm_id=d["crm_id"],
-        campaign_id=d["campaign_id"], team_members=form.team_members(),
+        campaign_id=d["campaign_id"], team_members=form.team_members(), expected_version=d["version"],
     ), _("Referral accepted."), accept_form=form, open_form="accept")
 
 
@@ -180,7 +200,8 @@ def referral_decline(request, pk):
         return _invalid(request, referral, decline_form=form, open_form="decline")
     return _run(request, referral, lambda: services.referral_decline(
         actor=request.user, referral=referral, reason=form.cleaned_data["reason"], notes=form.cleaned_data["notes"],
-    ), _("Referral declined. The sender has been told."))
+        expected_version=form.cleaned_data["version"],
+    ), _("Referral declined. The sender has been told."), stale_ctx={"decline_form": form, "open_form": "decline"})
 
 
 @login_required
@@ -190,8 +211,10 @@ def referral_edit(request, pk):
     form = EditForm(request.POST, prefix="edit")
     if not form.is_valid():
         return _invalid(request, referral, edit_form=form, open_form="edit")
+    fields = dict(form.cleaned_data)
+    version = fields.pop("version")
     return _run(request, referral, lambda: services.referral_update(
-        actor=request.user, referral=referral, **form.cleaned_data), _("Deal updated."),
+        actor=request.user, referral=referral, expected_version=version, **fields), _("Deal updated."),
         edit_form=form, open_form="edit")
 
 
@@ -211,16 +234,21 @@ def referral_team_add(request, pk):
 def referral_stage(request, pk):
     referral = referral_get_for_user(user=request.user, pk=pk)
     form = StageForm(request.POST)
-    stage = form.cleaned_data["stage"] if form.is_valid() else ""
+    valid = form.is_valid()
+    stage = form.cleaned_data["stage"] if valid else ""
+    version = form.cleaned_data["version"] if valid else None
     return _run(request, referral, lambda: services.referral_stage_mark(
-        actor=request.user, referral=referral, stage=stage), _("Sales stage marked done."))
+        actor=request.user, referral=referral, stage=stage, expected_version=version), _("Sales stage marked done."))
 
 
 @login_required
 @require_POST
 def referral_won(request, pk):
     referral = referral_get_for_user(user=request.user, pk=pk)
-    return _run(request, referral, lambda: services.referral_win(actor=request.user, referral=referral),
+    form = WonForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else None
+    return _run(request, referral, lambda: services.referral_win(actor=request.user, referral=referral,
+                                                                 expected_version=version),
                 _("Marked as won. Congratulations!"))
 
 
@@ -232,7 +260,9 @@ def referral_lost(request, pk):
     if not form.is_valid():
         return _invalid(request, referral, lost_form=form, open_form="lost")
     return _run(request, referral, lambda: services.referral_lose(
-        actor=request.user, referral=referral, reason=form.cleaned_data["reason"]), _("Marked as lost."))
+        actor=request.user, referral=referral, reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data["version"]), _("Marked as lost."),
+        stale_ctx={"lost_form": form, "open_form": "lost"})
 
 
 @login_required
@@ -261,6 +291,7 @@ def referral_register(request, pk):
     return _run(request, referral, lambda: services.deal_registration_submit(
         actor=request.user, referral=referral, contract_value=d["contract_value"],
         contract_signed_on=d["contract_signed_on"], details=d["details"], customer_po=d["customer_po"],
+        expected_version=d["version"],
     ), _("Registration sent for review."), registration_form=form, open_form="register")
 
 
@@ -277,7 +308,8 @@ def referral_review(request, pk):
         return _invalid(request, referral, review_form=form)
     return _run(request, referral, lambda: services.deal_registration_review(
         actor=request.user, registration=registration, decision=form.cleaned_data["decision"],
-        comment=form.cleaned_data["comment"]), _("Review recorded. The partner can see the outcome."),
+        comment=form.cleaned_data["comment"], expected_version=form.cleaned_data["version"]),
+        _("Review recorded. The partner can see the outcome."),
         review_form=form)
 
 

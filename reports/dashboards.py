@@ -21,7 +21,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.models import PartnerAccount, User
+from leads.events import LeadEvent
 from leads.models import Lead
 from opportunities.models import Opportunity, Stage
 from prm_portal.core.cachegen import cache_generation, cache_generation_bump
@@ -30,8 +32,11 @@ from prm_portal.core.models import ActivityEvent
 MONTHS = 6
 TOP_PARTNERS = 10
 CHARTS = ("pipeline-stage", "pipeline-partner", "leads", "response-time", "win-rate")
-# Verbs that are the claim itself, not the partner's first reaction to it.
-CLAIM_VERBS = ("claimed", "accepted", "assigned", "created", "routed")
+# Events that are the claim itself, not the partner's first reaction to it.
+CLAIM_VERBS = tuple(e.value for e in (
+    LeadEvent.CLAIMED, LeadEvent.CLAIMED_DIRECT, LeadEvent.ASSIGNED_TO_USER, LeadEvent.ASSIGNED_TO_PARTNER,
+    LeadEvent.CREATED, LeadEvent.ROUTED, LeadEvent.ROUTED_TO_DEFAULT_QUEUE, LeadEvent.UNROUTED,
+))
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +52,7 @@ class Scope:
     def opportunities(self):
         qs = Opportunity.objects.all()
         if self.kind == "manager":
-            return qs.filter(partner_account__owner=self.user)
+            return qs.filter(access.staff_scope_q(self.user))
         if self.kind == "partner":
             return qs.filter(partner_account=self.user.partner_account_id)
         if self.kind == "personal":
@@ -57,7 +62,7 @@ class Scope:
     def leads(self):
         qs = Lead.objects.filter(partner_account__isnull=False)
         if self.kind == "manager":
-            return qs.filter(partner_account__owner=self.user)
+            return qs.filter(access.staff_scope_q(self.user))
         if self.kind == "partner":
             return qs.filter(partner_account=self.user.partner_account_id)
         if self.kind == "personal":

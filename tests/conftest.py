@@ -101,9 +101,21 @@ def partner_b_user(partner_b):
 
 
 @pytest.fixture
+def granted_channel_manager(vendor_admin, partner_a):
+    """A channel manager a vendor admin granted partner A; he owns nothing, and manages A like its owner."""
+    from accounts.services import partner_account_share
+
+    manager = UserFactory(email="cm3@vendor.example", first_name="Gina", last_name="Granted",
+                          role=User.Role.CHANNEL_MANAGER)
+    partner_account_share(actor=vendor_admin, partner_account=partner_a, user=manager)
+    return manager
+
+
+@pytest.fixture
 def cast(vendor_admin, channel_manager, other_channel_manager, partner_a, partner_b, partner_a_admin,
-         partner_a_user, partner_b_user):
+         partner_a_user, partner_b_user, granted_channel_manager):
     return SimpleNamespace(
+        granted_channel_manager=granted_channel_manager,
         vendor_admin=vendor_admin,
         channel_manager=channel_manager,
         other_channel_manager=other_channel_manager,

@@ -7,9 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import access
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.services import activity_record, recent_item_touch
+from prm_portal.core.versioning import version_check
 
+from ..events import LeadEvent
 from ..models import (
     ClaimLimitSettings,
     Lead,
@@ -113,7 +116,7 @@ def claim_limits_set(*, actor, max_open_per_user, max_open_per_partner) -> Claim
             setattr(limits, field, value)
     if changes:
         limits.save()
-        activity_record(target=limits, verb="updated", actor=actor, changes=changes)
+        activity_record(target=limits, event=LeadEvent.CLAIM_LIMITS_CHANGED, actor=actor, changes=changes)
     return limits
 
 
@@ -132,12 +135,7 @@ def claim_usage_for(*, user) -> dict:
 
 
 def queue_ids_for(*, user) -> list[int]:
-    if not user.is_partner:
-        return []
-    return list(
-        Queue.objects.filter(Q(member_users=user) | Q(member_accounts=user.partner_account_id))
-        .order_by().values_list("pk", flat=True).distinct()
-    )
+    return access.queue_ids_for(user)
 
 
 # --- Claim (C3) --------------------------------------------------------------------------------------------------
@@ -159,7 +157,7 @@ def _claim_refusal(*, actor, lead_id, current=None):
     return Lead.DoesNotExist()
 
 
-def lead_claim(*, actor, lead_id, remember=False) -> Lead:
+def lead_claim(*, actor, lead_id, remember=False, expected_version=None) -> Lead:
     """Accept a queue lead (or one given to the actor's partner account): first come, first served.
 
     In one transaction the claimer's quota rows are taken first (C4: locked until commit), then one conditional
@@ -167,6 +165,8 @@ def lead_claim(*, actor, lead_id, remember=False) -> Lead:
     back, quota included. A lead already taken is refused before any lock (a fast path, not the arbiter).
     Raises Lead.DoesNotExist when the actor could never have claimed this lead (the view answers 404).
     With `remember` (the Accept button) the lead also goes to the top of the rep's Recent Items (C5).
+    With `expected_version` (an API If-Match) the UPDATE also asks for that version: a claimable lead changed
+    since is refused with what changed (StaleVersion).
     """
     if not actor.is_partner:
         raise InvalidTransition(_("Only partner users accept leads."))
@@ -176,7 +176,7 @@ def lead_claim(*, actor, lead_id, remember=False) -> Lead:
     if current["owner_id"] is not None:
         raise _claim_refusal(actor=actor, lead_id=lead_id, current=current)
     with transaction.atomic():
-        lead = _claim(actor=actor, lead_id=lead_id)
+        lead = _claim(actor=actor, lead_id=lead_id, expected_version=expected_version)
     if lead is None:
         raise _claim_refusal(actor=actor, lead_id=lead_id)
     if remember:  # after the claim's commit: the quota locks are held no longer than the claim needs
@@ -184,7 +184,7 @@ def lead_claim(*, actor, lead_id, remember=False) -> Lead:
     return lead
 
 
-def _claim(*, actor, lead_id):
+def _claim(*, actor, lead_id, expected_version=None):
     partner_id = actor.partner_account_id
     _quota_acquire(user_id=actor.pk, partner_account_id=partner_id)
     now = timezone.now()
@@ -192,16 +192,22 @@ def _claim(*, actor, lead_id):
     claimable = Q(pk=lead_id, owner__isnull=True) & (
         Q(queue_id__in=my_queues) | Q(queue__isnull=True, partner_account_id=partner_id)
     )
-    taken = Lead.objects.filter(claimable).update(
+    same_version = Q(version=expected_version) if expected_version is not None else Q()
+    taken = Lead.objects.filter(claimable & same_version).update(
         owner=actor, partner_account_id=partner_id, source_queue=F("queue"), queue=None, claimed_at=now,
-        holds_claim=True, updated_at=now,
+        holds_claim=True, updated_at=now, version=F("version") + 1,
     )
     if taken != 1:
+        if expected_version is not None:  # still claimable, but changed since the client read it: StaleVersion
+            changed = Lead.objects.filter(claimable).first()  # (its raise rolls the quota back too)
+            if changed is not None:
+                version_check(changed, expected_version)
         transaction.set_rollback(True)  # give the quota back
         return None
     lead = Lead.objects.select_related("source_queue", "partner_account").get(pk=lead_id)
     activity_record(
-        target=lead, verb="claimed", actor=actor, partner_account=lead.partner_account,
+        target=lead, event=LeadEvent.CLAIMED if lead.source_queue else LeadEvent.CLAIMED_DIRECT, actor=actor,
+        partner_account=lead.partner_account,
         queue=lead.source_queue.name if lead.source_queue else None,
         changes={"owner": [str(lead.source_queue or ""), str(actor)]},
     )

@@ -6,10 +6,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from prm_portal.core.errors import InvalidTransition
+from accounts import access
+from prm_portal.core.errors import InvalidTransition, NotPermitted
 from prm_portal.core.services import activity_record
+from prm_portal.core.versioning import version_bump, version_check
 
 from ..emails import lead_assignment_email
+from ..events import LeadEvent
 from ..models import Lead
 from .claims import _quota_acquire, _quota_lock, _quota_release
 from .routing import EDITABLE_FIELDS, _assignee_label
@@ -18,16 +21,14 @@ from .routing import EDITABLE_FIELDS, _assignee_label
 
 
 def _display(lead, field, value):
-    if field == "status":
-        return str(Lead.Status(value).label) if value else ""
-    if field == "company_size" and value:
-        return str(Lead.CompanySize(value).label)
+    """The value as the timeline keeps it: codes, not labels (each viewer reads them in their own language)."""
     return value
 
 
 @transaction.atomic
-def lead_update(*, actor, lead, **fields) -> Lead:
-    """Change a lead's status and fields; records old → new for each changed field."""
+def lead_update(*, actor, lead, expected_version=None, **fields) -> Lead:
+    """Change a lead's status and fields; records old → new for each changed field. With `expected_version`
+    (the edit form's), a lead changed since the form was read is refused with what changed (StaleVersion)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown lead fields: {sorted(unknown)}")
@@ -36,6 +37,9 @@ def lead_update(*, actor, lead, **fields) -> Lead:
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.status == Lead.Status.CONVERTED:
         raise InvalidTransition(_("A converted lead can no longer be edited."))
+    if not access.lead_can_change(actor, lead):
+        raise NotPermitted(_("You cannot edit this lead."))
+    version_check(lead, expected_version)
     if fields.get("status") == Lead.Status.CONVERTED:
         raise InvalidTransition(_("Use Convert to turn a lead into an opportunity."))
     if "country" in fields:
@@ -57,8 +61,10 @@ def lead_update(*, actor, lead, **fields) -> Lead:
                 and not lead.holds_claim and lead.owner.is_partner:
             _quota_acquire(user_id=lead.owner_id, partner_account_id=lead.partner_account_id)
             lead.holds_claim = True
+    version_bump(lead)
     lead.save()
-    activity_record(target=lead, verb="updated", actor=actor, partner_account=lead.partner_account, changes=changes)
+    event = LeadEvent.STATUS_CHANGED if set(changes) == {"status"} else LeadEvent.UPDATED
+    activity_record(target=lead, event=event, actor=actor, partner_account=lead.partner_account, changes=changes)
     return lead
 
 
@@ -78,13 +84,14 @@ def _notify_recipients(*, owner, queue):
     )
 
 
-def _assign_one(*, actor, lead, owner, queue, batch):
+def _assign_one(*, actor, lead, owner, queue, batch, expected_version=None):
     if lead.holds_claim:
         _quota_lock(user_id=lead.owner_id, partner_account_id=lead.partner_account_id)
     lead = Lead.objects.select_for_update().get(pk=lead.pk)  # no joins: a lock re-check sees only this row
+    version_check(lead, expected_version)
     if lead.status == Lead.Status.CONVERTED:
         raise InvalidTransition(_("%(lead)s is converted and cannot be reassigned.") % {"lead": lead.company})
-    before = _assignee_label(lead)
+    before, before_partner = _assignee_label(lead), lead.partner_account_id
     if lead.holds_claim:
         _quota_release(user_id=lead.owner_id, partner_account_id=lead.partner_account_id)
         lead.holds_claim = False
@@ -92,10 +99,11 @@ def _assign_one(*, actor, lead, owner, queue, batch):
         lead.owner, lead.queue, lead.partner_account_id = owner, None, owner.partner_account_id
     else:
         lead.owner, lead.queue, lead.partner_account = None, queue, None
+    version_bump(lead)
     lead.save()
     activity_record(
-        target=lead, verb="reassigned", actor=actor, partner_account=lead.partner_account, batch=batch,
-        changes={"owner": [before, _assignee_label(lead)]},
+        target=lead, event=LeadEvent.REASSIGNED, actor=actor, partner_account=lead.partner_account, batch=batch,
+        previous_partner=before_partner, changes={"owner": [before, _assignee_label(lead)]},
     )
     return lead
 
@@ -109,29 +117,36 @@ def _check_target(*, owner, queue, assignable):
 
 
 @transaction.atomic
-def lead_reassign(*, actor, leads, owner=None, queue=None, notify=False) -> list[Lead]:
+def lead_reassign(*, actor, leads, owner=None, queue=None, notify=False, expected_version=None) -> list[Lead]:
     """Give one or many leads to a partner user or a queue (C6, C7).
 
     With `notify`, each recipient gets ONE email listing all of their leads: `lead_assigned` for a single lead,
     `lead_digest` for several; the idempotency key is the batch and the recipient, so a retry sends it once.
+    `expected_version` (the detail page's Change owner form, one lead) refuses a lead changed since it was read.
     """
     from accounts.selectors import user_list_assignable_lead_owners
 
-    if not actor.is_vendor_staff:
-        raise InvalidTransition(_("Only vendor staff reassign leads."))
-    _check_target(owner=owner, queue=queue, assignable=user_list_assignable_lead_owners())
+    if not access.is_vendor_staff(actor):
+        raise NotPermitted(_("Only vendor staff reassign leads."))
+    _check_target(owner=owner, queue=queue,
+                  assignable=user_list_assignable_lead_owners().filter(access.lead_owner_choices_q(actor)))
     leads = sorted(leads, key=lambda lead: lead.pk)
     if not leads:
         raise InvalidTransition(_("Select at least one lead."))
+    if not all(access.lead_can_manage(actor, lead) for lead in leads):
+        raise NotPermitted(_("You can only reassign leads of the partners you manage."))
     batch = uuid.uuid4().hex
-    done = [_assign_one(actor=actor, lead=lead, owner=owner, queue=queue, batch=batch) for lead in leads]
+    if expected_version is not None and len(leads) != 1:
+        raise TypeError("expected_version applies to one lead; a list reassigns without it.")
+    done = [_assign_one(actor=actor, lead=lead, owner=owner, queue=queue, batch=batch,
+                        expected_version=expected_version) for lead in leads]
     if notify:
         recipients = _notify_recipients(owner=owner, queue=queue)
         for recipient in recipients:
             lead_assignment_email(recipient=recipient, leads=done, batch=batch, queue=queue)
         for lead in done:
             activity_record(
-                target=lead, verb="notified", actor=actor, partner_account=lead.partner_account, batch=batch,
+                target=lead, event=LeadEvent.NOTIFIED, actor=actor, partner_account=lead.partner_account, batch=batch,
                 recipients=[r.email for r in recipients],
             )
     return done
@@ -141,8 +156,9 @@ def lead_reassign(*, actor, leads, owner=None, queue=None, notify=False) -> list
 
 
 @transaction.atomic
-def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None):
-    """Turn a qualified lead into an opportunity with its customer account and contact; the lead is Converted."""
+def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None, expected_version=None):
+    """Turn a qualified lead into an opportunity with its customer account and contact; the lead is Converted.
+    With `expected_version` (the Convert form's), a lead changed since the form was read is refused."""
     from opportunities.services import opportunity_create
 
     if lead.holds_claim:
@@ -151,6 +167,9 @@ def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None)
     if lead.status != Lead.Status.QUALIFIED:
         raise InvalidTransition(_("Only a qualified lead can be converted; this one is %(status)s.")
                                 % {"status": lead.get_status_display()})
+    if not access.lead_can_convert(actor, lead):
+        raise NotPermitted(_("Only the lead's owner (or their partner admin) can convert it."))
+    version_check(lead, expected_version)
     if lead.owner is None or not lead.owner.is_partner:
         raise InvalidTransition(_("Only a lead owned by a partner user can be converted."))
     opportunity = opportunity_create(
@@ -162,12 +181,13 @@ def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None)
     if lead.holds_claim:
         _quota_release(user_id=lead.owner_id, partner_account_id=lead.partner_account_id)
         lead.holds_claim = False
-    old = lead.get_status_display()
+    old = lead.status
     lead.status = Lead.Status.CONVERTED
+    version_bump(lead)
     lead.save()
     activity_record(
-        target=lead, verb="converted", actor=actor, partner_account=lead.partner_account,
-        opportunity=opportunity.pk, changes={"status": [str(old), str(lead.get_status_display())]},
+        target=lead, event=LeadEvent.CONVERTED, actor=actor, partner_account=lead.partner_account,
+        opportunity=opportunity.pk, changes={"status": [old, Lead.Status.CONVERTED.value]},
     )
     return opportunity
 
@@ -178,5 +198,7 @@ def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None)
 def lead_resource_add(*, actor, lead, kind, title, body="", url="", file=None):
     from prm_portal.core.services import resource_add
 
+    if not access.target_can_change(actor, lead):
+        raise NotPermitted(_("You may look at this lead but not add to it."))
     return resource_add(actor=actor, target=lead, kind=kind, title=title, body=body, url=url, file=file,
                         partner_account=lead.partner_account)

@@ -2,11 +2,11 @@
 
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import gettext as _
 
-from accounts.sharing import sharing_grant_record
+from accounts import access
 from prm_portal.core.services import activity_record
 
+from ..events import LeadEvent
 from ..models import (
     AssignmentRule,
     Lead,
@@ -113,14 +113,19 @@ def lead_create(*, actor=None, channel="portal", routing=None, **fields) -> Lead
     lead.country = (lead.country or "").upper()
     rule = _route(lead, routing)
     lead.save()
-    activity_record(target=lead, verb="created", actor=actor, partner_account=lead.partner_account, channel=channel)
+    activity_record(target=lead, event=LeadEvent.CREATED, actor=actor, partner_account=lead.partner_account,
+                    channel=channel)
+    if rule is not None:
+        routed, how = LeadEvent.ROUTED, {"rule": rule.name}
+    else:
+        routed, how = (LeadEvent.ROUTED_TO_DEFAULT_QUEUE if lead.queue_id else LeadEvent.UNROUTED), {}
     activity_record(
-        target=lead, verb="routed", actor=None, partner_account=lead.partner_account,
-        rule=rule.name if rule else (_("default queue") if lead.queue_id else _("no rule matched")),
-        changes={"assigned to": ["", _assignee_label(lead)]},
+        target=lead, event=routed, actor=None, partner_account=lead.partner_account,
+        changes={"assigned to": ["", _assignee_label(lead)]}, **how,
     )
     if lead.owner_id or lead.partner_account_id:
-        activity_record(target=lead, verb="assigned", actor=None, partner_account=lead.partner_account,
+        assigned = LeadEvent.ASSIGNED_TO_USER if lead.owner_id else LeadEvent.ASSIGNED_TO_PARTNER
+        activity_record(target=lead, event=assigned, actor=None, partner_account=lead.partner_account,
                         owner=str(lead.owner or ""), partner=str(lead.partner_account or ""))
-    sharing_grant_record(record=lead)  # the wizard's sharing rules cover leads that arrive later too (A3)
+    access.record_created(record=lead)  # the wizard's sharing rules cover leads that arrive later too (A3)
     return lead

@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import ActivityEvent, EmailTemplate, OutboundEmail, Resource
+from .events import event_sentence
+from .models import ActivityEvent, EmailTemplate, OutboxMessage, Resource
+from .outbox import outbox_retry
 
 
 @admin.register(EmailTemplate)
@@ -12,23 +17,91 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     search_fields = ["key", "subject"]
 
 
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ["template_key", "to", "status", "attempts", "created_at", "sent_at"]
-    list_filter = ["status", "template_key"]
-    search_fields = ["to", "idempotency_key"]
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+def _is_vendor_admin(request):
+    return request.user.is_authenticated and request.user.is_vendor_admin
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The outbox (F3): what was sent, what is waiting, what failed and why; "Retry" puts Failed rows back.
+    Vendor admins only; nothing is added or edited here, and an email's content (links, tokens) is not shown."""
+
+    list_display = ["created_at", "kind", "recipient", "subject_or_template", "status", "attempts", "next_attempt_at",
+                    "sent_at", "error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["idempotency_key", "message_id", "payload__to"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+    fields = ["kind", "idempotency_key", "recipient", "template", "summary", "status", "attempts", "next_attempt_at",
+              "lease_until", "last_error", "message_id", "created_at", "sent_at"]
+    readonly_fields = fields
+
+    def _is_allowed(self, request):
+        return _is_vendor_admin(request)
+
+    def has_module_permission(self, request):
+        return self._is_allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        # The list's "Retry" action, never the form: a message's page is read-only.
+        return obj is None and self._is_allowed(request)
 
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, obj):
+        return obj.payload.get("to", "")
+
+    @admin.display(description=_("template"))
+    def template(self, obj):
+        return obj.payload.get("template_key", "")
+
+    @admin.display(description=_("subject"))
+    def subject_or_template(self, obj):
+        return obj.summary or obj.payload.get("template_key", "")
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return Truncator(obj.last_error).chars(120)
+
+    @admin.action(description=_("Retry the selected failed messages"), permissions=["change"])
+    def retry(self, request, queryset):
+        selected = list(queryset.values_list("pk", flat=True))
+        count = outbox_retry(actor=request.user, ids=selected)
+        self.message_user(
+            request,
+            ngettext("%(count)d failed message is queued again.", "%(count)d failed messages are queued again.",
+                     count) % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        if len(selected) > count:
+            left = len(selected) - count
+            self.message_user(
+                request,
+                ngettext("%(count)d selected message was not Failed and is left as it was.",
+                         "%(count)d selected messages were not Failed and are left as they were.",
+                         left) % {"count": left},
+                messages.WARNING,
+            )
+
 
 @admin.register(ActivityEvent)
 class ActivityEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "verb", "content_type", "object_id", "actor", "partner_account"]
-    list_filter = ["verb", "content_type"]
+    list_display = ["created_at", "what", "content_type", "object_id", "actor", "partner_account"]
+    list_filter = ["content_type"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in ActivityEvent._meta.fields]
+    fields = readonly_fields = ["created_at", "what", "content_type", "object_id", "actor", "partner_account", "data"]
+
+    @admin.display(description=_("what happened"))
+    def what(self, obj):
+        return event_sentence(obj, viewer=None)  # the admin is vendor staff's: everyone by name
 
     def has_add_permission(self, request):
         return False

@@ -1,35 +1,29 @@
-"""Sending email: render an admin-edited or file template in the recipient's language, once per key.
+"""Email: render an admin-edited or file template in the recipient's language, delivered through the outbox.
 
-Services call `email_enqueue(...)` inside their transaction; the Celery task is queued on commit,
-so a rolled-back change sends nothing. The task records each key in OutboundEmail so a retry of
-the same event never sends twice (F1-F3).
+Services call `email_enqueue(...)` / `email_enqueue_many(...)` inside their transaction: that writes the email's
+outbox row (one per idempotency key) with the change, and rings the relay on commit; a rolled-back change leaves
+nothing. The relay renders and sends it later with `email_deliver`, outside any transaction, with the row's
+Message-ID on every attempt (F1-F3, prm_portal.core.outbox).
 """
 
-import functools
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template import Context, Template, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import EmailTemplate, OutboundEmail
+from .models import EmailTemplate, OutboxMessage
+from .outbox import PermanentDeliveryError, outbox_deliverer, outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
 
 
-@functools.cache
-def _send_task():
-    """The email task itself, resolved once (the shared_task proxy costs a lookup on every use)."""
-    from .tasks import email_send_task
-
-    return email_send_task._get_current_object()
-
-
 def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
-    """Queue one email to be sent by Celery after the current transaction commits."""
+    """Write one email to the outbox in the caller's transaction; it is sent after commit, once per key."""
     email_enqueue_many(
         [
             {
@@ -44,21 +38,33 @@ def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
 
 
 def email_enqueue_many(messages):
-    """Queue many emails (dicts of email_enqueue's arguments) with one on-commit hook: a set-based service
-    that closes thousands of records in one transaction queues their emails without one hook each."""
-    messages = list(messages)
-    if not messages:
-        return
+    """Write many emails (dicts of email_enqueue's arguments) to the outbox in one statement per thousand, with one
+    doorbell on commit: a set-based service that closes thousands of records in one transaction queues their
+    emails without one statement or one hook each."""
+    outbox_enqueue_many(
+        kind=OutboxMessage.Kind.EMAIL,
+        messages=[(message["idempotency_key"], _payload(**message)) for message in messages],
+    )
 
-    def _publish():
-        task = _send_task()
-        for message in messages:
-            try:
-                task.delay(**message)
-            except Exception:  # one unreachable publish must not drop the rest of the batch
-                logger.exception("Could not queue email %s", message["idempotency_key"])
 
-    transaction.on_commit(_publish)
+def _payload(*, template_key, to, context, idempotency_key, language="en"):
+    return {"template_key": template_key, "to": to, "context": context, "language": language}
+
+
+@transaction.atomic
+def email_enqueue_from_legacy_task(*, template_key, to, context, idempotency_key, language="en"):
+    """An email_send_task published before the outbox existed: write its email to the outbox. A ledger row of the
+    old kind for the same key that was never sent (migrated as Failed, without content) gets its content back and
+    is queued again; a sent one stays sent."""
+    email_enqueue(template_key=template_key, to=to, context=context, idempotency_key=idempotency_key,
+                  language=language)
+    OutboxMessage.objects.filter(idempotency_key=idempotency_key, status=OutboxMessage.Status.FAILED).exclude(
+        payload__has_key="context"
+    ).update(
+        payload=_payload(template_key=template_key, to=to, context=context, idempotency_key=idempotency_key,
+                         language=language),
+        status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error="",
+    )
 
 
 def _portal_context(context):
@@ -89,27 +95,27 @@ def email_render(*, template_key, context, language="en"):
     return " ".join(subject.split()), text, html
 
 
-def email_send(*, template_key, to, context, idempotency_key, language="en"):
-    """Send once per idempotency key. Returns True when this call sent it."""
+@outbox_deliverer(OutboxMessage.Kind.EMAIL)
+def email_deliver(message):
+    """Render and send one outbox email; returns its subject. Raises on failure (the relay retries it), or
+    PermanentDeliveryError when trying again cannot help. The connection's timeout is settings.EMAIL_TIMEOUT."""
+    payload = message.payload
+    if "context" not in payload:
+        raise PermanentDeliveryError("This email was queued before the outbox existed and its content was not kept.")
     try:
-        with transaction.atomic():
-            record, _created = OutboundEmail.objects.get_or_create(
-                idempotency_key=idempotency_key, defaults={"template_key": template_key, "to": to}
-            )
-    except IntegrityError:
-        record = OutboundEmail.objects.get(idempotency_key=idempotency_key)
-    with transaction.atomic():
-        record = OutboundEmail.objects.select_for_update().get(pk=record.pk)
-        if record.status == OutboundEmail.Status.SENT:
-            return False
-        subject, text, html = email_render(template_key=template_key, context=context, language=language)
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-        if html:
-            message.attach_alternative(html, "text/html")
-        record.attempts += 1
-        record.subject = subject[:250]
-        message.send()
-        record.status = OutboundEmail.Status.SENT
-        record.sent_at = timezone.now()
-        record.save(update_fields=["attempts", "subject", "status", "sent_at"])
-    return True
+        subject, text, html = email_render(
+            template_key=payload["template_key"], context=payload["context"], language=payload.get("language", "en")
+        )
+    except TemplateDoesNotExist as exc:
+        raise PermanentDeliveryError(f"No email template {exc}.")
+    email = EmailMultiAlternatives(subject=subject, body=text, to=[payload["to"]],
+                                   headers={"Message-ID": message.message_id})
+    if html:
+        email.attach_alternative(html, "text/html")
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        if all(code >= 500 for code, _reply in exc.recipients.values()):
+            raise PermanentDeliveryError(f"The mail server refused the recipient: {exc.recipients}")
+        raise
+    return subject

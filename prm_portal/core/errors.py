@@ -11,3 +11,13 @@ class InvalidTransition(Exception):  # noqa: N818 - the domain's own word
 
     def __str__(self):
         return self.message
+
+
+class NotPermitted(InvalidTransition):
+    """The actor may see the record but not make this change (a read-only share, another partner's deal...).
+
+    Views show the message where the user is; the API answers 403.
+    """
+
+    def __init__(self, message, *, code="not_permitted"):
+        super().__init__(message, code=code)

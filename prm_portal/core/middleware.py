@@ -35,7 +35,7 @@ class PortalAccessMiddleware:
             and not getattr(view_func, "prm_always_open", False)
             and not request.path.startswith(_OPEN_BEFORE_PRM)
         ):
-            from accounts.selectors import prm_is_enabled
+            from accounts.access import prm_is_enabled
 
             if not prm_is_enabled():
                 if request.path.startswith("/api/"):

@@ -1,9 +1,11 @@
-"""What every app shares: the activity timeline, recent items, email templates and the email ledger."""
+"""What every app shares: the activity timeline, recent items, email templates and the outbox."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,7 +30,9 @@ class ActivityEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"], name="activity_target_idx")]
 
     def __str__(self):
-        return f"{self.verb} {self.content_type_id}:{self.object_id}"
+        from .events import event_sentence  # the sentence, never the code (events imports this module)
+
+        return event_sentence(self, viewer=None)
 
 
 class RecentItem(models.Model):
@@ -70,28 +74,52 @@ class EmailTemplate(models.Model):
         return f"{self.key} ({self.language})"
 
 
-class OutboundEmail(models.Model):
-    """The ledger of emails by idempotency key: a retried task finds its row and sends nothing twice (F3)."""
+class OutboxMessage(models.Model):
+    """A message the portal owes someone (an email; later a webhook), written in the transaction of the change that
+    causes it and delivered by the relay (prm_portal.core.outbox) after commit: the source of truth (F1, F3).
+
+    `kind` picks the deliver function registered for it; `payload` is what that function needs (for an email:
+    template_key, to, context, language). The relay leases a row (Sending until `lease_until`), delivers it outside
+    any transaction, then records Sent, or Pending again with a backoff, or Failed after the last attempt."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    template_key = models.CharField(max_length=60)
-    to = models.EmailField()
-    subject = models.CharField(max_length=250, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.EMAIL)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    summary = models.CharField(_("summary"), max_length=250, blank=True, help_text=_("e.g. the email's subject"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The relay's pick: due rows, pending or with an expired lease (a claim moves next_attempt_at to the
+            # lease's end), oldest first.
+            models.Index(
+                fields=["next_attempt_at", "id"], name="outbox_due_idx",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["status", "-created_at"], name="outbox_status_idx"),
+        ]
 
     def __str__(self):
-        return f"{self.template_key} → {self.to} ({self.status})"
+        return f"{self.kind} {self.idempotency_key} ({self.status})"
 
 
 class Resource(models.Model):

@@ -1,17 +1,38 @@
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
+from .events import internal_codes
 from .models import ActivityEvent, RecentItem
+from .visibility import visible_pks
 
 
 def recent_item_list_for(*, user, limit=10):
-    return list(RecentItem.objects.filter(user=user).order_by("-touched_at")[:limit])
+    """The user's Recent Items that they may still see: a record reassigned away, or no longer shared, drops out
+    (with its label and link) at once. One query for the items and one per record type among them."""
+    items = list(RecentItem.objects.filter(user=user).select_related("content_type").order_by("-touched_at")[:limit])
+    by_type = {}
+    for item in items:
+        by_type.setdefault(item.content_type, set()).add(item.object_id)
+    visible = {
+        ct.pk: visible_pks(user=user, model_label=f"{ct.app_label}.{ct.model}", pks=pks) for ct, pks in by_type.items()
+    }
+    return [item for item in items if item.object_id in visible[item.content_type_id]]
 
 
-def activity_list_for(*, target, until=None):
-    """The timeline of one record, newest first; `until` shows it as it stood at that moment."""
+def activity_list_for(*, target, until=None, viewer=None):
+    """The timeline of one record, newest first; `until` shows it as it stood at that moment.
+
+    For a `viewer` who is no vendor staff, only the events of their own partner and the vendor-wide ones
+    (partner_account NULL) that are not internal: a lead's new partner never sees the previous partner's
+    events. `viewer=None` is for code, not for pages: every event.
+    """
     qs = ActivityEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(target), object_id=target.pk
     ).select_related("actor")
+    if viewer is not None and not viewer.is_vendor_staff:
+        qs = qs.filter(
+            Q(partner_account__isnull=True) | Q(partner_account_id=getattr(viewer, "partner_account_id", None))
+        ).exclude(verb__in=internal_codes())
     if until is not None:
         qs = qs.filter(created_at__lte=until)
     return qs.order_by("-created_at", "-id")

@@ -4,17 +4,26 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from .events import CoreEvent, require_registered
 from .models import ActivityEvent, RecentItem
 
 RECENT_ITEMS_KEPT = 10
 
 
-def activity_record(*, target, verb, actor=None, partner_account=None, **data):
-    """Write one timeline event about `target`. Call it inside the service's transaction."""
+def activity_record(*, target, event, actor=None, partner_account=None, **data):
+    """Write one timeline event about `target`: the ONE writer of ActivityEvent rows. Call it inside the
+    service's transaction. `event` is a registered EventType member (LeadEvent.CLAIMED...), never a string;
+    `partner_account` is whose event it is (a partner sees its own and vendor-wide events only)."""
+    code = require_registered(event)
+    # A versioned target's version is stamped on the event: a stale form's refusal lists the changes made after
+    # the version it read (prm_portal.core.versioning).
+    version = getattr(target, "version", None)
+    if isinstance(version, int) and "version" not in data:
+        data["version"] = version
     return ActivityEvent.objects.create(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
-        verb=verb,
+        verb=code,
         actor=actor if actor is not None and actor.is_authenticated else None,
         partner_account=partner_account,
         data=data,
@@ -46,15 +55,20 @@ def recent_item_touch(*, user, target, label, url):
 @transaction.atomic
 def resource_add(*, actor, target, kind, title, body="", url="", file=None, partner_account=None):
     """Attach a note, link or file to `target` and record it on the target's timeline."""
+    from django.utils.translation import gettext as _
+
     from .errors import InvalidTransition
     from .models import Resource
+    from .uploads import upload_problem
 
     if kind == Resource.Kind.NOTE and not body.strip():
-        raise InvalidTransition("A note needs some text.")
+        raise InvalidTransition(_("A note needs some text."))
     if kind == Resource.Kind.LINK and not url:
-        raise InvalidTransition("A link needs an address.")
+        raise InvalidTransition(_("A link needs an address."))
     if kind == Resource.Kind.FILE and not file:
-        raise InvalidTransition("Choose a file to attach.")
+        raise InvalidTransition(_("Choose a file to attach."))
+    if kind == Resource.Kind.FILE and (problem := upload_problem(file)):  # size and type, on every surface
+        raise InvalidTransition(problem, code="upload")
     resource = Resource.objects.create(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
@@ -65,8 +79,10 @@ def resource_add(*, actor, target, kind, title, body="", url="", file=None, part
         file=file or "",
         created_by=actor,
     )
+    event = {Resource.Kind.NOTE: CoreEvent.NOTE_ADDED, Resource.Kind.LINK: CoreEvent.LINK_ADDED}.get(
+        kind, CoreEvent.FILE_ADDED)
     activity_record(
-        target=target, verb="resource_added", actor=actor, partner_account=partner_account,
+        target=target, event=event, actor=actor, partner_account=partner_account,
         resource=resource.pk, kind=kind, title=title,
     )
     return resource

@@ -1,5 +1,7 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -19,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "prm_portal.core.admin_site.PortalAdminConfig",  # django.contrib.admin with the portal's scoped site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,22 +37,28 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc's files, served by us (the API docs work offline)
     "prm_portal.core",
     "accounts",
     "leads",
     "opportunities",
     "referrals",
+    "sharing",
     "reports",
 ]
 
 MIDDLEWARE = [
+    "prm_portal.core.requestid.RequestIdMiddleware",  # first: every log line of the request carries its id
+    "prm_portal.core.health.HealthCheckMiddleware",  # /healthz and /readyz, whatever the Host header says
     "django.middleware.security.SecurityMiddleware",
+    "prm_portal.core.csp.ContentSecurityPolicyMiddleware",  # every response, however early it is answered
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.firstrun.FirstRunMiddleware",  # a blank install's sign-in page hands over to the first screen
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "prm_portal.core.middleware.UserLanguageMiddleware",
@@ -92,10 +100,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: Redis when REDIS_URL is set (allauth's rate limits need a shared cache).
+# --- Cache: Redis when REDIS_URL is set (allauth's rate limits need a shared cache). A Redis outage is a cache miss,
+# never an error page (prm_portal.core.cache: rate limits fail open meanwhile); a dead Redis costs at most
+# CACHE_SOCKET_TIMEOUT seconds, then the cache is skipped for CACHE_RETRY_SECONDS.
 REDIS_URL = env("REDIS_URL", default="")
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=5)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "prm_portal.core.cache.SafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": CACHE_SOCKET_TIMEOUT, "socket_timeout": CACHE_SOCKET_TIMEOUT},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -167,6 +185,22 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="PRM Portal <no-reply@prm.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connect or reply may take before the attempt fails (a hung server never blocks a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- Outbox (F1, F3): every email is a row written with the change; the relay delivers it after commit.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)  # then Failed, until a vendor admin retries it
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)  # doubles after each failed attempt
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
+# A claimed row is the relay's for this long; if its worker dies, another relay takes it after that. Deliveries
+# start only in the lease's first half, so keep it well above a few EMAIL_TIMEOUTs.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_RELAY_MAX_SECONDS = env.int("OUTBOX_RELAY_MAX_SECONDS", default=240)  # one relay run claims no more after
+# The right-hand side of every Message-ID (derived once per message, kept on its row, the same on every attempt).
+OUTBOX_MESSAGE_ID_DOMAIN = env(
+    "OUTBOX_MESSAGE_ID_DOMAIN", default=parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "prm.example"
+)
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Celery (Redis in production; kombu's filesystem transport when no broker is configured)
@@ -189,15 +223,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# No task runs forever: the soft limit raises inside the task (it can clean up), the hard one ends the process.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=1500)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=1800)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "prm_portal.core.tasks.sessions_clear_expired_task",
         "schedule": crontab(minute=17, hour=3),
     },
+    "outbox-relay-sweep": {  # delivers whatever the on-commit doorbell missed (broker down, worker died)
+        "task": "prm_portal.core.tasks.outbox_relay_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "leads-import-sweep": {  # starts the CSV imports whose doorbell was lost or whose worker died
+        "task": "leads.tasks.lead_import_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "leads-web-form-prune": {
+        "task": "leads.tasks.web_form_submission_prune_task",
+        "schedule": crontab(minute=41),
+    },
     "referrals-expire-overdue": {
         "task": "referrals.tasks.referral_expire_overdue_task",
         "schedule": crontab(minute="*/15"),
+    },
+    "beat-heartbeat": {  # /readyz fails when beat has not had this run for HEALTH_BEAT_MAX_AGE_SECONDS
+        "task": "prm_portal.core.health.beat_heartbeat_task",
+        "schedule": timedelta(minutes=1),
     },
 }
 # Referrals left in Received this many days close as Expired (E4); a reminder goes out two days before.
@@ -210,7 +263,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api_permissions.PortalGate",  # the pages' gates hold for tokens too
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -220,7 +276,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Partner relationship management: leads, opportunities and referrals.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "REDOC_DIST": "SIDECAR",  # no CDN
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "accounts.api_permissions.PortalGate"],
     "ENUM_NAME_OVERRIDES": {
         "DeclineReasonEnum": "referrals.models.Referral.DeclineReason",
         "ReferralStatusEnum": "referrals.models.Referral.Status",
@@ -236,14 +293,78 @@ PORTAL_BRAND = {
     "accent_color": env("BRAND_ACCENT_COLOR", default="#f59e0b"),
 }
 
+# --- Hardened inputs
+# CSV import of leads: the largest file and the most rows accepted; a worker owns a job for LEADS_IMPORT_LEASE_SECONDS
+# (its task stops before that), a job Waiting longer than LEADS_IMPORT_REQUEUE_SECONDS is queued again by the sweep,
+# and a job whose LEADS_IMPORT_MAX_ATTEMPTS attempts all stopped is Failed.
+LEADS_IMPORT_MAX_BYTES = env.int("LEADS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=10_000)
+LEADS_IMPORT_LEASE_SECONDS = env.int("LEADS_IMPORT_LEASE_SECONDS", default=900)
+LEADS_IMPORT_REQUEUE_SECONDS = env.int("LEADS_IMPORT_REQUEUE_SECONDS", default=60)
+LEADS_IMPORT_MAX_ATTEMPTS = env.int("LEADS_IMPORT_MAX_ATTEMPTS", default=3)
+# Web-to-lead: forms accepted per source address per window; the longest "How can we help?" text.
+LEADS_WEB_FORM_RATE_LIMIT = env.int("LEADS_WEB_FORM_RATE_LIMIT", default=10)
+LEADS_WEB_FORM_RATE_WINDOW_SECONDS = env.int("LEADS_WEB_FORM_RATE_WINDOW_SECONDS", default=600)
+LEADS_WEB_FORM_DESCRIPTION_MAX_LENGTH = 5000
+# Partner files (resources): the largest file, and the types accepted (by extension AND by content).
+RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=10 * 1024 * 1024)
+RESOURCE_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "gif", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods",
+                               "zip"]
+# Content-Security-Policy (prm_portal.core.csp): strict for the portal (images may also come from https: a partner's
+# logo_url is often on its own site); the Django admin, the browsable API and the API's reference page
+# (third-party templates with inline scripts and styles) get CSP_RELAXED_POLICY.
+CSP_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+CSP_RELAXED_PATHS = ["/admin/", "/api/"]
+CSP_RELAXED_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+
 # Home dashboards: numbers cached this long (dropped at once when an opportunity changes). 0 = no cache.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
+# --- Health (prm_portal.core.health): /readyz's limits.
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)  # per check of the cache and the broker
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=180)
+HEALTH_OUTBOX_MAX_AGE_MINUTES = env.int("HEALTH_OUTBOX_MAX_AGE_MINUTES", default=15)
+
+# --- Logs: one line per record on stderr, each with the request id of the request or task behind it
+# (prm_portal.core.requestid). Production writes the same records as JSON (settings/production.py).
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "filters": {"request_id": {"()": "prm_portal.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# --- Errors to Sentry: only when SENTRY_DSN is set (nothing leaves the machine otherwise).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,  # no user emails, cookies or form data in the reports
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+    )

@@ -1,9 +1,11 @@
 """Shared guards and helpers of the referral services."""
 
-
 from decimal import Decimal
 
-from prm_portal.core.errors import InvalidTransition
+from django.utils.translation import gettext as _
+
+from accounts import access
+from prm_portal.core.errors import InvalidTransition, NotPermitted
 
 from ..models import (
     Referral,
@@ -27,48 +29,53 @@ def _lock(referral) -> Referral:
 
 
 def _require_partner_member(actor, referral):
-    if not (actor.is_partner and actor.partner_account_id == referral.partner_account_id):
-        raise InvalidTransition("Only the partner's own people can work on this referral.", code="forbidden")
+    if not access.referral_can_change(actor, referral):
+        raise NotPermitted(_("Only the partner's own people can work on this referral."), code="forbidden")
 
 
 def _require_status(referral, *statuses, action):
     if referral.status not in statuses:
         raise InvalidTransition(
-            f"This referral is {referral.get_status_display().lower()}: it cannot be {action}.", code="state"
+            _("This referral is %(status)s: it cannot be %(action)s.")
+            % {"status": str(referral.get_status_display()).lower(), "action": action},
+            code="state"
         )
 
 
 def _text(value, field, *, required=True, max_length=None):
     value = (value or "").strip() if isinstance(value, str) or value is None else value
     if required and not value:
-        raise InvalidTransition(f"{field} is required.", code="validation")
+        raise InvalidTransition(_("%(field)s is required.") % {"field": field},
+                                code="validation")
     if max_length and isinstance(value, str) and len(value) > max_length:
-        raise InvalidTransition(f"{field} is too long (at most {max_length} characters).", code="validation")
+        raise InvalidTransition(_("%(field)s is too long (at most %(max)s characters).")
+                                % {"field": field, "max": max_length},
+                                code="validation")
     return value
 
 
 def _deal_fields(*, name, estimated_value, estimated_close_date, notes):
-    name = _text(name, "Deal name", max_length=200)
-    notes = _text(notes, "Notes")
+    name = _text(name, _("Deal name"), max_length=200)
+    notes = _text(notes, _("Notes"))
     if estimated_value in (None, ""):
-        raise InvalidTransition("Estimated value is required.", code="validation")
+        raise InvalidTransition(_("Estimated value is required."), code="validation")
     try:
         estimated_value = Decimal(str(estimated_value))
     except ArithmeticError:
-        raise InvalidTransition("Estimated value must be a number.", code="validation")
+        raise InvalidTransition(_("Estimated value must be a number."), code="validation")
     if not estimated_value.is_finite() or estimated_value < 0 or estimated_value >= Decimal("1e12"):
-        raise InvalidTransition("Estimated value must be a positive amount.", code="validation")
+        raise InvalidTransition(_("Estimated value must be a positive amount."), code="validation")
     if not estimated_close_date:
-        raise InvalidTransition("Estimated close date is required.", code="validation")
+        raise InvalidTransition(_("Estimated close date is required."), code="validation")
     return name, estimated_value.quantize(Decimal("0.01")), estimated_close_date, notes
 
 
 def _team_member_add(referral, *, name, phone="", email="", require_all=False):
-    name = _text(name, "Team member name", max_length=200)
+    name = _text(name, _("Team member name"), max_length=200)
     phone = (phone or "").strip()
     email = (email or "").strip()
     if require_all and not (phone and email):
-        raise InvalidTransition("A team member needs a name, a phone number and an email.", code="validation")
+        raise InvalidTransition(_("A team member needs a name, a phone number and an email."), code="validation")
     user = partner_user_by_email(partner_account_id=referral.partner_account_id, email=email)
     if user is not None and referral.team_members.filter(user=user).exists():
         return None

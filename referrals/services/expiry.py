@@ -10,9 +10,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from prm_portal.core.events import require_registered
 from prm_portal.core.models import ActivityEvent
 
 from .. import emails
+from ..events import ReferralEvent
 from ..models import (
     Referral,
 )
@@ -27,14 +29,16 @@ WITH due AS (
     FOR UPDATE SKIP LOCKED
 ), expired AS (
     UPDATE referrals_referral AS r
-    SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s
+    SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s, version = r.version + 1
     FROM due
     WHERE r.id = due.id AND r.status = 'received'
     RETURNING r.id, r.partner_account_id, r.sender_id, r.sender_email, r.sender_name, r.customer_name, r.name,
-              r.referral_type
+              r.referral_type, r.version
 ), events AS (
     INSERT INTO core_activityevent (content_type_id, object_id, verb, actor_id, partner_account_id, data, created_at)
-    SELECT %(ct)s, id, 'expired', NULL, partner_account_id, %(data)s::jsonb, %(now)s FROM expired
+    SELECT %(ct)s, id, %(verb)s, NULL, partner_account_id,
+           %(data)s::jsonb || jsonb_build_object('version', version), %(now)s
+    FROM expired
 )
 SELECT id, partner_account_id, sender_id, sender_email, sender_name, customer_name, name, referral_type
 FROM expired
@@ -42,11 +46,12 @@ FROM expired
 
 _EXPIRE_PORTABLE = """
 UPDATE referrals_referral
-SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s
+SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s, version = version + 1
 WHERE id IN (
     SELECT id FROM referrals_referral WHERE status = 'received' AND received_at < %(cutoff)s LIMIT %(batch)s
 ) AND status = 'received'
-RETURNING id, partner_account_id, sender_id, sender_email, sender_name, customer_name, name, referral_type
+RETURNING id, partner_account_id, sender_id, sender_email, sender_name, customer_name, name, referral_type,
+    version
 """
 
 _REMIND_PORTABLE = """
@@ -62,7 +67,9 @@ EXPIRED_EVENT_DATA = {"changes": {"status": ["received", "expired"]}}
 
 def _expire_batch(*, now, cutoff, batch_size, content_type_id):
     """One set-based batch in the caller's transaction; returns the expired rows."""
-    params = {"now": now, "cutoff": cutoff, "batch": batch_size, "ct": content_type_id,
+    # The same code activity_record would write: the event type's value, a parameter, never a literal.
+    verb = require_registered(ReferralEvent.EXPIRED)
+    params = {"now": now, "cutoff": cutoff, "batch": batch_size, "ct": content_type_id, "verb": verb,
               "data": json.dumps(EXPIRED_EVENT_DATA)}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -73,10 +80,11 @@ def _expire_batch(*, now, cutoff, batch_size, content_type_id):
             cursor.execute(sql, [now, now, cutoff, batch_size])
             rows = cursor.fetchall()
             ActivityEvent.objects.bulk_create([
-                ActivityEvent(content_type_id=content_type_id, object_id=row[0], verb="expired",
-                              partner_account_id=row[1], data=EXPIRED_EVENT_DATA)
+                ActivityEvent(content_type_id=content_type_id, object_id=row[0], verb=verb,
+                              partner_account_id=row[1], data={**EXPIRED_EVENT_DATA, "version": row[8]})
                 for row in rows
             ])
+            rows = [row[:8] for row in rows]
     return rows
 
 

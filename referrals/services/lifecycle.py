@@ -4,12 +4,16 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.models import PartnerLocation, User
-from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.errors import InvalidTransition, NotPermitted
 from prm_portal.core.services import activity_record
+from prm_portal.core.versioning import version_bump, version_check
 
 from .. import emails
+from ..events import ReferralEvent
 from ..models import (
     SALES_STAGE_PERCENT,
     WORK_STAGES,
@@ -46,19 +50,21 @@ def referral_send(*, actor, partner_account, location=None, referral_type, custo
     """
     if actor.is_partner:
         if actor.partner_account_id == partner_account.pk:
-            raise InvalidTransition("A partner cannot send a referral to itself.", code="validation")
+            raise InvalidTransition(_("A partner cannot send a referral to itself."), code="validation")
     elif not actor.is_vendor_staff:
-        raise InvalidTransition("Only vendor staff or partners can send referrals.", code="forbidden")
+        raise NotPermitted(_("Only vendor staff or partners can send referrals."),
+                           code="forbidden")
     if not partner_account.is_partner:
-        raise InvalidTransition(f"{partner_account} is not an enabled partner.", code="validation")
+        raise InvalidTransition(_("%(partner)s is not an enabled partner.") % {"partner": partner_account},
+                                code="validation")
     if referral_type not in (Referral.Type.CUSTOMER_INQUIRY, Referral.Type.MARKETING_QUALIFIED,
                              Referral.Type.SALES_QUALIFIED):
-        raise InvalidTransition("Choose a referral type.", code="validation")
-    customer_name = _text(customer_name, "Customer", max_length=200)
+        raise InvalidTransition(_("Choose a referral type."), code="validation")
+    customer_name = _text(customer_name, _("Customer"), max_length=200)
     if location is None:
         location = _best_location(partner_account, city=customer_city, country=customer_country)
     elif location.partner_account_id != partner_account.pk:
-        raise InvalidTransition("That location belongs to another partner.", code="validation")
+        raise InvalidTransition(_("That location belongs to another partner."), code="validation")
     now = timezone.now()
     if referral_type == Referral.Type.CUSTOMER_INQUIRY:
         sender = None
@@ -100,8 +106,9 @@ def referral_send(*, actor, partner_account, location=None, referral_type, custo
     for user in User.objects.filter(location=location, partner_account=partner_account, is_active=True,
                                     role=User.Role.PARTNER_USER):
         _user_as_member(referral, user)
-    activity_record(target=referral, verb="received", actor=actor, partner_account=partner_account,
+    activity_record(target=referral, event=ReferralEvent.RECEIVED, actor=actor, partner_account=partner_account,
                     type=referral_type, location=str(location))
+    access.record_created(record=referral)  # the sharing rules in force cover it too (A3)
     emails.email_referral_received(referral)
     return referral
 
@@ -109,7 +116,8 @@ def referral_send(*, actor, partner_account, location=None, referral_type, custo
 def _best_location(partner_account, *, city="", country=""):
     locations = list(PartnerLocation.objects.filter(partner_account=partner_account))
     if not locations:
-        raise InvalidTransition(f"{partner_account} has no location to receive referrals.", code="validation")
+        raise InvalidTransition(_("%(partner)s has no location to receive referrals.") % {"partner": partner_account},
+                                code="validation")
     for loc in locations:
         if city and loc.city.lower() == city.strip().lower():
             return loc
@@ -127,7 +135,7 @@ def referral_offer(*, actor, partner_account=None, location=None, **inquiry) -> 
     partner to its customer. If no partner matches, vendor staff must choose one.
     """
     if not actor.is_vendor_staff:
-        raise InvalidTransition("Only vendor staff can offer referrals.", code="forbidden")
+        raise InvalidTransition(_("Only vendor staff can offer referrals."), code="forbidden")
     if partner_account is None:
         matches = partner_match_for_inquiry(
             keywords=inquiry.get("keywords", ()), need=inquiry.get("need", ""),
@@ -135,7 +143,7 @@ def referral_offer(*, actor, partner_account=None, location=None, **inquiry) -> 
             city=inquiry.get("customer_city", ""), country=inquiry.get("customer_country", ""), limit=1,
         )
         if not matches:
-            raise InvalidTransition("No partner's business profile matches this inquiry: choose a partner.",
+            raise InvalidTransition(_("No partner's business profile matches this inquiry: choose a partner."),
                                     code="validation")
         partner_account, location = matches[0]["partner"], matches[0]["location"]
     return referral_send(actor=actor, partner_account=partner_account, location=location, **inquiry)
@@ -144,15 +152,15 @@ def referral_offer(*, actor, partner_account=None, location=None, **inquiry) -> 
 @transaction.atomic
 def referral_offer_next(*, actor, referral) -> Referral:
     """Offer a declined or expired inbound inquiry to the next best-matching partner not yet offered it (E13)."""
-    from accounts.selectors import partner_account_list_visible_to, user_is_manager_of
+    from accounts.selectors import partner_account_list_visible_to
 
-    if not (actor.is_vendor_staff and user_is_manager_of(user=actor, partner_account_id=referral.partner_account_id)):
-        raise InvalidTransition("Only the partner's channel manager or a vendor admin can offer it on.",
-                                code="forbidden")
+    if not access.referral_can_review(actor, referral):
+        raise NotPermitted(_("Only the partner's channel manager or a vendor admin can offer it on."),
+                           code="forbidden")
     referral = _lock(referral)
     if referral.direction != Referral.Direction.INBOUND or referral.status not in (
             Referral.Status.DECLINED, Referral.Status.EXPIRED):
-        raise InvalidTransition("Only a declined or expired inbound referral can be offered to another partner.",
+        raise InvalidTransition(_("Only a declined or expired inbound referral can be offered to another partner."),
                                 code="state")
     offered = set(Referral.objects.filter(inquiry=referral.inquiry).values_list("partner_account_id", flat=True))
     matches = partner_match_for_inquiry(
@@ -161,7 +169,7 @@ def referral_offer_next(*, actor, referral) -> Referral:
         limit=1, among=partner_account_list_visible_to(user=actor), exclude=offered,
     )
     if not matches:
-        raise InvalidTransition("No other partner's business profile matches this inquiry.", code="state")
+        raise InvalidTransition(_("No other partner's business profile matches this inquiry."), code="state")
     new = referral_send(
         actor=actor, partner_account=matches[0]["partner"], location=matches[0]["location"],
         referral_type=referral.referral_type, customer_name=referral.customer_name, deal_type=referral.deal_type,
@@ -173,8 +181,8 @@ def referral_offer_next(*, actor, referral) -> Referral:
         sender_name=referral.sender_name, sender_email=referral.sender_email,
         estimated_value=referral.estimated_value, inquiry=referral.inquiry,
     )
-    activity_record(target=referral, verb="offered_to_next", actor=actor, partner_account=referral.partner_account,
-                    referral=new.pk)
+    activity_record(target=referral, event=ReferralEvent.OFFERED_TO_NEXT, actor=actor,
+                    partner_account=referral.partner_account, referral=new.pk)
     return new
 
 
@@ -182,10 +190,11 @@ def referral_offer_next(*, actor, referral) -> Referral:
 
 @transaction.atomic
 def referral_accept(*, actor, referral, name, estimated_value, estimated_close_date, notes, crm_id="",
-                    campaign_id="", team_members=()) -> Referral:
+                    campaign_id="", team_members=(), expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, Referral.Status.RECEIVED, action="accepted")
+    version_check(referral, expected_version)
+    _require_status(referral, Referral.Status.RECEIVED, action=_("accepted"))
     name, estimated_value, estimated_close_date, notes = _deal_fields(
         name=name, estimated_value=estimated_value, estimated_close_date=estimated_close_date, notes=notes
     )
@@ -194,36 +203,41 @@ def referral_accept(*, actor, referral, name, estimated_value, estimated_close_d
     referral.estimated_value = estimated_value
     referral.estimated_close_date = estimated_close_date
     referral.notes = notes
-    referral.crm_id = _text(crm_id, "CRM ID", required=False, max_length=100)
-    referral.campaign_id = _text(campaign_id, "Campaign ID", required=False, max_length=100)
+    referral.crm_id = _text(crm_id, _("CRM ID"), required=False, max_length=100)
+    referral.campaign_id = _text(campaign_id, _("Campaign ID"), required=False, max_length=100)
     referral.status = Referral.Status.ACCEPTED
     referral.accepted_at = now
     referral.sales_stage = SalesStage.ACCEPTED
-    referral.save(update_fields=[*EDITABLE_FIELDS, "status", "accepted_at", "sales_stage", "updated_at"])
+    version_bump(referral)
+    referral.save(update_fields=[*EDITABLE_FIELDS, "status", "accepted_at", "sales_stage", "updated_at",
+                                 "version"])
     _stage_mark(referral, SalesStage.ACCEPTED, actor, now)
     _user_as_member(referral, actor)
     for member in team_members:
         if (member.get("name") or "").strip():
             _team_member_add(referral, **member)
-    activity_record(target=referral, verb="accepted", actor=actor, partner_account=referral.partner_account,
-                    changes={"status": ["received", "accepted"]})
+    activity_record(target=referral, event=ReferralEvent.ACCEPTED, actor=actor,
+                    partner_account=referral.partner_account, changes={"status": ["received", "accepted"]})
     return referral
 
 
 @transaction.atomic
-def referral_decline(*, actor, referral, reason, notes="") -> Referral:
+def referral_decline(*, actor, referral, reason, notes="", expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, Referral.Status.RECEIVED, action="declined")
+    version_check(referral, expected_version)
+    _require_status(referral, Referral.Status.RECEIVED, action=_("declined"))
     if reason not in Referral.DeclineReason.values:
-        raise InvalidTransition("Choose a reason for declining.", code="validation")
+        raise InvalidTransition(_("Choose a reason for declining."), code="validation")
     referral.status = Referral.Status.DECLINED
     referral.decline_reason = reason
     referral.close_notes = (notes or "").strip()
     referral.closed_at = timezone.now()
-    referral.save(update_fields=["status", "decline_reason", "close_notes", "closed_at", "updated_at"])
-    activity_record(target=referral, verb="declined", actor=actor, partner_account=referral.partner_account,
-                    reason=reason, changes={"status": ["received", "declined"]})
+    version_bump(referral)
+    referral.save(update_fields=["status", "decline_reason", "close_notes", "closed_at", "updated_at", "version"])
+    activity_record(target=referral, event=ReferralEvent.DECLINED, actor=actor,
+                    partner_account=referral.partner_account, reason=reason,
+                    changes={"status": ["received", "declined"]})
     emails.email_referral_declined(referral)
     return referral
 
@@ -231,22 +245,25 @@ def referral_decline(*, actor, referral, reason, notes="") -> Referral:
 # --- accepted: edit, team, stages, won, lost (E6, E10) -----------------------------------------------------------
 
 @transaction.atomic
-def referral_update(*, actor, referral, **fields) -> Referral:
+def referral_update(*, actor, referral, expected_version=None, **fields) -> Referral:
     """Edit the deal of an accepted referral. Location, type and solutions never change."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidTransition(f"These fields cannot be edited: {', '.join(sorted(unknown))}.", code="validation")
+        raise InvalidTransition(_("These fields cannot be edited: %(fields)s.")
+                                % {"fields": ", ".join(sorted(unknown))},
+                                code="validation")
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, Referral.Status.ACCEPTED, action="edited")
+    version_check(referral, expected_version)
+    _require_status(referral, Referral.Status.ACCEPTED, action=_("edited"))
     merged = {f: fields.get(f, getattr(referral, f)) for f in EDITABLE_FIELDS}
     name, value, close_date, notes = _deal_fields(
         name=merged["name"], estimated_value=merged["estimated_value"],
         estimated_close_date=merged["estimated_close_date"], notes=merged["notes"],
     )
     new = {"name": name, "estimated_value": value, "estimated_close_date": close_date, "notes": notes,
-           "crm_id": _text(merged["crm_id"], "CRM ID", required=False, max_length=100),
-           "campaign_id": _text(merged["campaign_id"], "Campaign ID", required=False, max_length=100)}
+           "crm_id": _text(merged["crm_id"], _("CRM ID"), required=False, max_length=100),
+           "campaign_id": _text(merged["campaign_id"], _("Campaign ID"), required=False, max_length=100)}
     changes = {}
     for field, value in new.items():
         old = getattr(referral, field)
@@ -254,9 +271,10 @@ def referral_update(*, actor, referral, **fields) -> Referral:
             changes[field] = [str(old) if old is not None else None, str(value) if value is not None else None]
             setattr(referral, field, value)
     if changes:
-        referral.save(update_fields=[*changes, "updated_at"])
-        activity_record(target=referral, verb="edited", actor=actor, partner_account=referral.partner_account,
-                        changes=changes)
+        version_bump(referral)
+        referral.save(update_fields=[*changes, "updated_at", "version"])
+        activity_record(target=referral, event=ReferralEvent.EDITED, actor=actor,
+                        partner_account=referral.partner_account, changes=changes)
     return referral
 
 
@@ -264,12 +282,12 @@ def referral_update(*, actor, referral, **fields) -> Referral:
 def referral_team_member_add(*, actor, referral, name, phone, email) -> TeamMember:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, *Referral.OPEN_STATUSES, action="changed")
+    _require_status(referral, *Referral.OPEN_STATUSES, action=_("changed"))
     member = _team_member_add(referral, name=name, phone=phone, email=email, require_all=True)
     if member is None:
-        raise InvalidTransition("That person is already on the team.", code="validation")
-    activity_record(target=referral, verb="team_member_added", actor=actor, partner_account=referral.partner_account,
-                    name=member.name, email=member.email)
+        raise InvalidTransition(_("That person is already on the team."), code="validation")
+    activity_record(target=referral, event=ReferralEvent.TEAM_MEMBER_ADDED, actor=actor,
+                    partner_account=referral.partner_account, name=member.name, email=member.email)
     return member
 
 
@@ -280,32 +298,38 @@ def stage_from_input(value) -> str:
         if text.lower() in (stage.value, str(stage.label).lower()):
             return stage.value
     raise InvalidTransition(
-        f"Unknown sales stage {text!r}. Use one of: {', '.join(s.value for s in SalesStage)}.", code="validation"
+        _("Unknown sales stage %(stage)s. Use one of: %(stages)s.")
+        % {"stage": repr(text), "stages": ", ".join(s.value for s in SalesStage)}, code="validation"
     )
 
 
 @transaction.atomic
-def referral_stage_mark(*, actor, referral, stage) -> Referral:
+def referral_stage_mark(*, actor, referral, stage, expected_version=None) -> Referral:
     """Mark the next sales stage done (E10). Stages are marked in order; Won is marked by `referral_win`."""
     stage = stage_from_input(stage)
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, Referral.Status.ACCEPTED, action="moved to another stage")
+    version_check(referral, expected_version)
+    _require_status(referral, Referral.Status.ACCEPTED, action=_("moved to another stage"))
     if stage not in WORK_STAGES:
-        raise InvalidTransition("Only the working stages are marked here; use Won or Lost to close the deal.",
+        raise InvalidTransition(_("Only the working stages are marked here; use Won or Lost to close the deal."),
                                 code="validation")
     marked = set(referral.stage_marks.values_list("stage", flat=True))
     if stage in marked:
-        raise InvalidTransition(f"{SalesStage(stage).label} is already marked done.", code="state")
+        raise InvalidTransition(_("%(stage)s is already marked done.") % {"stage": SalesStage(stage).label},
+                                code="state")
     for earlier in WORK_STAGES[: WORK_STAGES.index(stage)]:
         if earlier not in marked:
-            raise InvalidTransition(f"Mark {SalesStage(earlier).label} done first.", code="state")
+            raise InvalidTransition(_("Mark %(stage)s done first.") % {"stage": SalesStage(earlier).label},
+                                    code="state")
     old = referral.sales_stage
     _stage_mark(referral, stage, actor, timezone.now())
     referral.sales_stage = stage
-    referral.save(update_fields=["sales_stage", "updated_at"])
-    activity_record(target=referral, verb="stage_marked", actor=actor, partner_account=referral.partner_account,
-                    percent=SALES_STAGE_PERCENT[stage], changes={"sales stage": [old, stage]})
+    version_bump(referral)
+    referral.save(update_fields=["sales_stage", "updated_at", "version"])
+    activity_record(target=referral, event=ReferralEvent.STAGE_MARKED, actor=actor,
+                    partner_account=referral.partner_account, percent=SALES_STAGE_PERCENT[stage],
+                    changes={"sales stage": [old, stage]})
     return referral
 
 
@@ -319,21 +343,23 @@ def referral_can_win(referral) -> bool:
 
 
 @transaction.atomic
-def referral_win(*, actor, referral) -> Referral:
+def referral_win(*, actor, referral, expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, Referral.Status.ACCEPTED, action="marked won")
+    version_check(referral, expected_version)
+    _require_status(referral, Referral.Status.ACCEPTED, action=_("marked won"))
     if not referral_can_win(referral):
-        raise InvalidTransition("A solution assessment can be won only after every sales stage is marked done.",
+        raise InvalidTransition(_("A solution assessment can be won only after every sales stage is marked done."),
                                 code="state")
     now = timezone.now()
     old = referral.sales_stage
     referral.status = Referral.Status.WON
     referral.sales_stage = SalesStage.WON
     referral.closed_at = now
-    referral.save(update_fields=["status", "sales_stage", "closed_at", "updated_at"])
+    version_bump(referral)
+    referral.save(update_fields=["status", "sales_stage", "closed_at", "updated_at", "version"])
     _stage_mark(referral, SalesStage.WON, actor, now)
-    activity_record(target=referral, verb="won", actor=actor, partner_account=referral.partner_account,
+    activity_record(target=referral, event=ReferralEvent.WON, actor=actor, partner_account=referral.partner_account,
                     changes={"status": ["accepted", "won"], "sales stage": [old, "won"]})
     if referral.direction == Referral.Direction.INBOUND:
         emails.email_referral_closed(referral)
@@ -341,16 +367,18 @@ def referral_win(*, actor, referral) -> Referral:
 
 
 @transaction.atomic
-def referral_lose(*, actor, referral, reason) -> Referral:
+def referral_lose(*, actor, referral, reason, expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, Referral.Status.ACCEPTED, action="marked lost")
-    reason = _text(reason, "A reason", max_length=200)
+    version_check(referral, expected_version)
+    _require_status(referral, Referral.Status.ACCEPTED, action=_("marked lost"))
+    reason = _text(reason, _("A reason"), max_length=200)
     referral.status = Referral.Status.LOST
     referral.lost_reason = reason
     referral.closed_at = timezone.now()
-    referral.save(update_fields=["status", "lost_reason", "closed_at", "updated_at"])
-    activity_record(target=referral, verb="lost", actor=actor, partner_account=referral.partner_account,
+    version_bump(referral)
+    referral.save(update_fields=["status", "lost_reason", "closed_at", "updated_at", "version"])
+    activity_record(target=referral, event=ReferralEvent.LOST, actor=actor, partner_account=referral.partner_account,
                     reason=reason, changes={"status": ["accepted", "lost"]})
     if referral.direction == Referral.Direction.INBOUND:
         emails.email_referral_closed(referral)

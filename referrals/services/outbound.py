@@ -4,10 +4,13 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts import access
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.services import activity_record
 
+from ..events import ReferralEvent
 from ..models import (
     Referral,
     SalesStage,
@@ -28,35 +31,35 @@ def referral_create_outbound(*, actor, location, customer_name, name, estimated_
     solution and has exactly one assessment type. `team_members`: at least one with name, phone and email.
     """
     if not actor.is_partner:
-        raise InvalidTransition("Only partner users create outbound deals.", code="forbidden")
+        raise InvalidTransition(_("Only partner users create outbound deals."), code="forbidden")
     if not consent:
-        raise InvalidTransition("Confirm the consent to create the deal.", code="validation")
+        raise InvalidTransition(_("Confirm the consent to create the deal."), code="validation")
     if location is None or location.partner_account_id != actor.partner_account_id:
-        raise InvalidTransition("Choose one of your partner's locations.", code="validation")
+        raise InvalidTransition(_("Choose one of your partner's locations."), code="validation")
     if actor.location_id and not actor.is_partner_admin and location.pk != actor.location_id:
-        raise InvalidTransition("You can create deals for your own location only.", code="validation")
-    customer_name = _text(customer_name, "Customer", max_length=200)
+        raise InvalidTransition(_("You can create deals for your own location only."), code="validation")
+    customer_name = _text(customer_name, _("Customer"), max_length=200)
     name, estimated_value, estimated_close_date, notes = _deal_fields(
         name=name, estimated_value=estimated_value, estimated_close_date=estimated_close_date, notes=notes
     )
     solutions = [s for s in solutions if s.get("kind")]
     if not solutions:
-        raise InvalidTransition("Add a solution.", code="validation")
+        raise InvalidTransition(_("Add a solution."), code="validation")
     assessments = [s for s in solutions if s["kind"] == Solution.Kind.SOLUTION_ASSESSMENT]
     if assessments:
         if len(solutions) != 1:
-            raise InvalidTransition("A solution assessment deal takes exactly one assessment and no other solution.",
+            raise InvalidTransition(_("A solution assessment deal takes exactly one assessment and no other solution."),
                                     code="validation")
         if assessments[0].get("assessment_type") not in Solution.AssessmentType.values:
-            raise InvalidTransition("Choose the assessment type.", code="validation")
+            raise InvalidTransition(_("Choose the assessment type."), code="validation")
     for s in solutions:
         if s["kind"] not in Solution.Kind.values:
-            raise InvalidTransition("Unknown solution type.", code="validation")
+            raise InvalidTransition(_("Unknown solution type."), code="validation")
         if s["kind"] == Solution.Kind.PRODUCT and not (s.get("name") or "").strip():
-            raise InvalidTransition("Name the solution.", code="validation")
+            raise InvalidTransition(_("Name the solution."), code="validation")
     complete = [m for m in team_members if all((m.get(k) or "").strip() for k in ("name", "phone", "email"))]
     if not complete:
-        raise InvalidTransition("Add at least one team member with a name, a phone number and an email.",
+        raise InvalidTransition(_("Add at least one team member with a name, a phone number and an email."),
                                 code="validation")
     now = timezone.now()
     referral = Referral.objects.create(
@@ -80,8 +83,8 @@ def referral_create_outbound(*, actor, location, customer_name, name, estimated_
         estimated_value=estimated_value,
         estimated_close_date=estimated_close_date,
         notes=notes,
-        crm_id=_text(crm_id, "CRM ID", required=False, max_length=100),
-        campaign_id=_text(campaign_id, "Campaign ID", required=False, max_length=100),
+        crm_id=_text(crm_id, _("CRM ID"), required=False, max_length=100),
+        campaign_id=_text(campaign_id, _("Campaign ID"), required=False, max_length=100),
         received_at=now,
         accepted_at=now,
         sales_stage=SalesStage.ACCEPTED,
@@ -95,6 +98,7 @@ def referral_create_outbound(*, actor, location, customer_name, name, estimated_
     _user_as_member(referral, actor)
     _stage_mark(referral, SalesStage.CREATED, actor, now)
     _stage_mark(referral, SalesStage.ACCEPTED, actor, now)
-    activity_record(target=referral, verb="created", actor=actor, partner_account=referral.partner_account,
+    access.record_created(record=referral)  # the sharing rules in force cover it too (A3)
+    activity_record(target=referral, event=ReferralEvent.CREATED, actor=actor, partner_account=referral.partner_account,
                     deal_type=referral.deal_type, location=str(location))
     return referral

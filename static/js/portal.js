@@ -6,3 +6,8 @@ document.addEventListener("htmx:responseError", function (evt) {
   var main = document.getElementById("main");
   if (main && !box.parentNode) main.prepend(box);
 });
+// A select marked data-autosubmit sends its form when changed (the language switcher, list views): no inline
+// handlers, the Content-Security-Policy forbids them.
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]") && event.target.form) event.target.form.submit();
+});

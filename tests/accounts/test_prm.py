@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from accounts.events import AccountEvent
 from accounts.models import PortalSettings
 from accounts.services import prm_enable
 from prm_portal.core.errors import InvalidTransition
@@ -38,7 +39,7 @@ def test_vendor_staff_screens_work_before_prm_is_enabled(client, admin_user):
 def test_enabling_records_who_and_when(enabled, admin_user):
     row = PortalSettings.objects.get()
     assert row.prm_enabled and row.prm_enabled_by == admin_user and row.prm_enabled_at is not None
-    assert ActivityEvent.objects.filter(verb="prm_enabled", actor=admin_user).count() == 1
+    assert ActivityEvent.objects.filter(verb=AccountEvent.PRM_ENABLED, actor=admin_user).count() == 1
 
 
 def test_second_enable_is_refused_and_keeps_the_first_record(enabled, admin_user):
@@ -97,7 +98,7 @@ def test_settings_page_enables_prm_and_opens_the_wizard(client, admin_user):
     page = client.get(reverse("accounts:prm_settings"))
     assert "cannot be undone" in page.content.decode()
     response = client.post(reverse("accounts:prm_settings"), {"enable": "on"})
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:sharing_start")
+    assert response.status_code == 302 and response["Location"] == reverse("sharing:start")
     assert PortalSettings.objects.get().prm_enabled
 
 

@@ -34,11 +34,6 @@ EXPECTATIONS = {
     # A made-up token: the page says the link no longer works, to everyone.
     "accounts:welcome": Expect({}, default=400, kwargs=lambda cast: {"uidb64": "MQ", "token": "abc-123"}),
     "accounts:prm_settings": Expect(ADMIN_ONLY),
-    "accounts:sharing_start": Expect(ADMIN_ONLY),
-    # Without a wizard in progress the step sends the admin back to the wizard's first page.
-    "accounts:sharing_step": Expect({**ADMIN_ONLY, "vendor_admin": 302}, kwargs=lambda cast: {"step": 1}),
-    "accounts:sharing_done": Expect({**ADMIN_ONLY, "vendor_admin": 302}, method="post"),
-    "accounts:sharing_cancel": Expect({**ADMIN_ONLY, "vendor_admin": 302}, method="post"),
     "accounts:account_list": Expect(only(VENDOR_ROLES)),
     "accounts:account_create": Expect(only(VENDOR_ROLES)),
     "accounts:account_detail": Expect(only(STAFF_OF_A), kwargs=_a),
@@ -48,6 +43,8 @@ EXPECTATIONS = {
     "accounts:contact_create": Expect(only(STAFF_OF_A), kwargs=_a),
     "accounts:user_enable": Expect(only(STAFF_OF_A), kwargs=_contact_a),
     "accounts:user_edit": Expect(only(("partner_a_admin", *STAFF_OF_A)), kwargs=_user_a),
+    # H6: partner A's admin (and A's managers) invite people to partner A; a rep, another partner: 404.
+    "accounts:user_invite": Expect(only(("partner_a_admin", *STAFF_OF_A)), kwargs=_a),
     # Partner A's admin manages partner A's users too.
     "accounts:user_set_active": Expect(only(("partner_a_admin", *STAFF_OF_A), ok=302), kwargs=_user_a,
                                        method="post", data=lambda cast: {"active": "0"}),

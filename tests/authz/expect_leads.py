@@ -83,7 +83,9 @@ EXPECTATIONS = {
     "leads:reassign": Expect(only(STAFF, ok=302), method="post", data=reassign_data),
     "leads:import": Expect(only(STAFF)),
     "leads:claim_limits": Expect(only(("vendor_admin",))),
-    "leads:import_detail": Expect(only(("channel_manager", "vendor_admin")), kwargs=import_of_cm),
+    # An import job is its creator's (and the vendor admins'): another manager of the same partner gets 404.
+    "leads:import_detail": Expect(only(("channel_manager", "vendor_admin"), granted_channel_manager=404),
+                                  kwargs=import_of_cm),
     "leads:web_form": Expect({}, default=200),
     "leads:web_form_thanks": Expect({}, default=200),
     "leads_api:lead-list": Expect({"anonymous": 403}),

@@ -58,20 +58,41 @@ def test_every_url_has_an_entry():
     assert not missing, f"URLs with no entry in tests/authz/expect_*.py: {missing}"
 
 
+def _sign_in(role, cast, client, monkeypatch):
+    """Session roles sign in; token roles send partner A's rep's token (in the state the role names)."""
+    if role == "anonymous":
+        return {}
+    if role not in matrix.TOKEN_ROLES:
+        client.force_login(getattr(cast, role))
+        return {}
+    from rest_framework.authtoken.models import Token
+
+
+    user = cast.partner_a_user
+    if role == "token_must_change_password":
+        user.must_change_password = True
+        user.save(update_fields=["must_change_password"])
+    if role == "token_prm_off":  # PRM cannot be switched off once on: this portal reports it never was
+        from accounts import access
+
+        monkeypatch.setattr(access, "prm_is_enabled", lambda: False)
+    token, _created = Token.objects.get_or_create(user=user)
+    return {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+
+
 @pytest.mark.parametrize(("url_name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
-def test_status(url_name, role, cast, client):
+def test_status(url_name, role, cast, client, monkeypatch):
     entry = EXPECTATIONS[url_name]
     kwargs = entry.kwargs(cast) if entry.kwargs else {}
     url = reverse(url_name, kwargs=kwargs) + (f"?{entry.query}" if entry.query else "")
-    if role != "anonymous":
-        client.force_login(getattr(cast, role))
+    headers = _sign_in(role, cast, client, monkeypatch)
     if entry.method == "post":
-        response = client.post(url, entry.data(cast) if entry.data else {}, **entry.extra)
+        response = client.post(url, entry.data(cast) if entry.data else {}, **entry.extra, **headers)
     else:
-        response = getattr(client, entry.method)(url, **entry.extra)
-    expected = entry.expected(role)
+        response = getattr(client, entry.method)(url, **entry.extra, **headers)
+    expected = entry.expected(role, api=url.startswith("/api/"))
     assert response.status_code == expected, (
         f"{role} {entry.method.upper()} {url}: got {response.status_code}, expected {expected}"
     )
-    if role == "anonymous" and expected == matrix.LOGIN:
+    if (role == "anonymous" or role in matrix.TOKEN_ROLES) and expected == matrix.LOGIN:
         assert reverse("account_login") in response["Location"]

@@ -209,12 +209,14 @@ def _check(queue):
     from django.db.models import Count
 
     from accounts.models import PartnerAccount, User
+    from leads.events import LeadEvent
     from leads.models import Lead, PartnerClaimQuota, UserClaimQuota
     from prm_portal.core.models import ActivityEvent
 
     bench_leads = Lead.objects.filter(company__startswith="Bench Customer")
     accepted = bench_leads.filter(owner__isnull=False).count()
-    claimed_events = ActivityEvent.objects.filter(verb="claimed", object_id__in=bench_leads.values("pk"))
+    claimed_events = ActivityEvent.objects.filter(
+        verb__in=[LeadEvent.CLAIMED, LeadEvent.CLAIMED_DIRECT], object_id__in=bench_leads.values("pk"))
     double = claimed_events.values("object_id").annotate(n=Count("id")).filter(n__gt=1).count()
     owners = dict(bench_leads.filter(owner__isnull=False).values_list("pk", "owner_id"))
     double += sum(1 for object_id, actor_id in claimed_events.values_list("object_id", "actor_id")

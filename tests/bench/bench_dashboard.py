@@ -35,6 +35,7 @@ def _populate():
     from django.utils import timezone
 
     from accounts.models import PartnerAccount, PortalSettings, User
+    from leads.events import LeadEvent
     from leads.models import Lead
     from opportunities.models import CustomerAccount, Opportunity, Stage
     from prm_portal.core.models import ActivityEvent
@@ -95,10 +96,10 @@ def _populate():
     lead_ct = ContentType.objects.get_for_model(Lead)
     events = []
     for lead in leads:
-        events.append(ActivityEvent(content_type=lead_ct, object_id=lead.pk, verb="claimed",
+        events.append(ActivityEvent(content_type=lead_ct, object_id=lead.pk, verb=LeadEvent.CLAIMED.value,
                                     partner_account_id=lead.partner_account_id, data={}))
         if rng.random() < 0.8:
-            events.append(ActivityEvent(content_type=lead_ct, object_id=lead.pk, verb="status_changed",
+            events.append(ActivityEvent(content_type=lead_ct, object_id=lead.pk, verb=LeadEvent.STATUS_CHANGED.value,
                                         partner_account_id=lead.partner_account_id,
                                         data={"changes": {"status": ["new", "working"]},
                                               "after_hours": rng.randint(1, 96)}))
@@ -108,10 +109,10 @@ def _populate():
         cur.execute("UPDATE opportunities_opportunity SET created_at = now() - random() * interval '240 days'")
         cur.execute(
             "UPDATE core_activityevent e SET created_at = l.claimed_at + "
-            "  CASE WHEN e.verb = 'claimed' THEN interval '0' "
+            "  CASE WHEN e.verb = %s THEN interval '0' "
             "  ELSE ((e.data->>'after_hours')::int * interval '1 hour') END "
             "FROM leads_lead l WHERE e.object_id = l.id AND e.content_type_id = %s",
-            [lead_ct.pk],
+            [LeadEvent.CLAIMED.value, lead_ct.pk],
         )
         # A sixth of the leads became opportunities.
         cur.execute(

@@ -14,10 +14,12 @@ in the same run times
   received_at < cutoff` on copy A (closed_at is required by the table's check constraint for a closed status);
 - task_s: `referral_expire_overdue_task()` on copy B, the beat task as deployed: batches of UPDATE ... RETURNING
   over the partial index, the activity events inserted set-based in the same statement, one email per referral
-  queued on commit. Celery's `email_send_task.delay` is replaced by a counter (no million real mails): it is what
-  the on-commit callback calls, so it counts exactly the emails that would be queued.
+  written to the outbox in the same transaction (one INSERT ... ON CONFLICT DO NOTHING per thousand). The on-commit
+  doorbell `outbox_relay_task.delay` is replaced by a counter (no million real mails, no relay during the timing);
+  the emails counted are the outbox rows the task wrote.
 
-Checks: both copies have 1,000,000 expired; emails queued = referrals expired; duplicates = keys queued more than
+Checks: both copies have 1,000,000 expired; emails queued = outbox rows = referrals expired; duplicates = keys in
+the outbox more than once (the unique key makes it 0 by construction; counted anyway); doorbells = commits that rang
 once. The last line is:
 expiry: referrals=1000000 task_s=… raw_update_s=… ratio=… emails=… duplicates=0
 """
@@ -178,15 +180,16 @@ def main():
 
     # Copy B: the project's task.
     _switch_database(url_b)
-    from prm_portal.core.tasks import email_send_task
+    from prm_portal.core.models import OutboxMessage
+    from prm_portal.core.tasks import outbox_relay_task
     from referrals.models import Referral
     from referrals.tasks import referral_expire_overdue_task
 
     _settle_and_warm(cutoff_sql)
-    keys = Counter()
+    doorbells = Counter()
 
     def count_delay(*args, **kwargs):
-        keys[kwargs["idempotency_key"]] += 1
+        doorbells["rung"] += 1
 
     # Where the time goes: the set-based statements (UPDATE ... RETURNING + activity INSERT) versus the rest.
     from referrals import services
@@ -203,21 +206,22 @@ def main():
 
     services._expire_batch = timed_batch
     # A plain function, not a Mock: a Mock's call recording would cost more than the work being measured.
-    real_delay = email_send_task.delay
-    email_send_task.delay = count_delay
+    real_delay = outbox_relay_task.delay
+    outbox_relay_task.delay = count_delay
     try:
         t0 = time.perf_counter()
         summary = referral_expire_overdue_task()
         task_s = time.perf_counter() - t0
     finally:
-        email_send_task.delay = real_delay
+        outbox_relay_task.delay = real_delay
     expired = Referral.objects.filter(status="expired").count()
     services._expire_batch = real_batch
     print(f"task: {summary} in {task_s:.2f}s (set-based SQL {sql_time[0]:.2f}s, emails queued on commit, commits "
           f"and the rest {task_s - sql_time[0]:.2f}s)", flush=True)
-    expired_keys = {k: n for k, n in keys.items() if k.startswith("referral-expired-")}
-    emails = sum(expired_keys.values())
-    duplicates = sum(n - 1 for n in expired_keys.values())
+    expired_rows = OutboxMessage.objects.filter(idempotency_key__startswith="referral-expired-")
+    emails = expired_rows.count()
+    duplicates = emails - expired_rows.values("idempotency_key").distinct().count()
+    print(f"outbox: {emails} emails written, doorbell rung {doorbells['rung']} times", flush=True)
     connections.close_all()
     _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_b}"')
     ok = expired == raw_rows == OVERDUE and emails == expired and duplicates == 0

@@ -86,9 +86,10 @@ def main():
     from django.db import connection, transaction
     from django.db.models import Q
 
-    from accounts.models import LeadGroupObjectPermission, LeadUserObjectPermission
-    from accounts.sharing import RuleDraft, shared_pks_q, sharing_apply, sharing_dry_run
     from leads.models import Lead
+    from sharing.models import LeadGroupObjectPermission, LeadUserObjectPermission
+    from sharing.selectors import RuleDraft, shared_pks_q, sharing_dry_run
+    from sharing.services import sharing_apply
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()

@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from accounts.models import PortalSettings, SharingRule, User
+from accounts.models import PortalSettings, User
+from sharing.models import SharingRule
 from tests.factories import LeadFactory, PartnerAccountFactory, PartnerUserFactory, UserFactory
 
 pytestmark = pytest.mark.browser

@@ -60,20 +60,22 @@ def test_channel_manager_sees_the_stage_change_without_reloading_and_the_whole_t
                        status="qualified")
     opp = opportunity_create(actor=partner_a_user, name="ERP migration", partner_account=partner_a_user.partner_account,
                              owner=partner_a_user, customer_name="Kovo Hradec", source_lead=lead, amount=48000)
+    from leads.events import LeadEvent
     from prm_portal.core.services import activity_record
 
-    activity_record(target=lead, verb="claimed", actor=partner_a_user, partner_account=lead.partner_account)
+    activity_record(target=lead, event=LeadEvent.CLAIMED_DIRECT, actor=partner_a_user,
+                    partner_account=lead.partner_account)
 
     sign_in(page, channel_manager.email, PASSWORD)
     page.goto(f"{live_server.url}/opportunities/")
     page.get_by_role("link", name="ERP migration", exact=True).click()
     expect(page.locator("#opp-stage")).to_have_text("Prospecting")
-    expect(page.locator("#timeline")).to_contain_text("claimed the lead")
+    expect(page.locator("#timeline")).to_contain_text("Adam Rep accepted the lead")
 
     # The partner moves the deal on; the channel manager's open page follows without a reload.
     opportunity_stage_change(actor=partner_a_user, opportunity=opp, stage=Stage.objects.get(name="Negotiation"))
     expect(page.locator("#opp-stage")).to_have_text("Negotiation", timeout=15_000)
-    item = page.locator("#timeline li", has_text="moved the stage").first
+    item = page.locator("#timeline li", has_text="moved the opportunity from Prospecting to Negotiation").first
     expect(item).to_contain_text("Prospecting")
     expect(item).to_contain_text("Negotiation")
     expect(page.locator("#timeline .timeline-lead")).to_have_count(1)

@@ -36,6 +36,7 @@ def test_celery_app_reads_the_broker_from_django_settings():
     celery_app.loader.import_default_modules()
     assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL
     assert "prm_portal.core.tasks.email_send_task" in celery_app.tasks
+    assert "prm_portal.core.tasks.outbox_relay_task" in celery_app.tasks
 
 
 @pytest.mark.django_db

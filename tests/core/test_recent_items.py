@@ -7,7 +7,8 @@ from tests.factories import LeadFactory
 
 @pytest.mark.django_db
 def test_touching_again_moves_a_record_to_the_top_without_a_duplicate(partner_a_user):
-    first, second = LeadFactory(company="First"), LeadFactory(company="Second")
+    mine = {"owner": partner_a_user, "partner_account": partner_a_user.partner_account}
+    first, second = LeadFactory(company="First", **mine), LeadFactory(company="Second", **mine)
     recent_item_touch(user=partner_a_user, target=first, label="First", url="/leads/1/")
     recent_item_touch(user=partner_a_user, target=second, label="Second", url="/leads/2/")
     recent_item_touch(user=partner_a_user, target=first, label="First (renamed)", url="/leads/1/")
@@ -16,10 +17,20 @@ def test_touching_again_moves_a_record_to_the_top_without_a_duplicate(partner_a_
 
 @pytest.mark.django_db
 def test_only_the_newest_items_are_kept(partner_a_user, partner_b_user):
-    leads = [LeadFactory(company=f"Lead {i}") for i in range(RECENT_ITEMS_KEPT + 3)]
-    recent_item_touch(user=partner_b_user, target=leads[0], label="B's", url="/x/")
+    mine = {"owner": partner_a_user, "partner_account": partner_a_user.partner_account}
+    leads = [LeadFactory(company=f"Lead {i}", **mine) for i in range(RECENT_ITEMS_KEPT + 3)]
+    bs = LeadFactory(company="B's", owner=partner_b_user, partner_account=partner_b_user.partner_account)
+    recent_item_touch(user=partner_b_user, target=bs, label="B's", url="/x/")
     for lead in leads:
         recent_item_touch(user=partner_a_user, target=lead, label=lead.company, url=f"/leads/{lead.pk}/")
     kept = [item.label for item in recent_item_list_for(user=partner_a_user, limit=50)]
     assert kept == [lead.company for lead in reversed(leads)][:RECENT_ITEMS_KEPT]
     assert [item.label for item in recent_item_list_for(user=partner_b_user)] == ["B's"]
+
+
+@pytest.mark.django_db
+def test_items_the_user_can_no_longer_see_drop_out(partner_a_user, partner_b_user):
+    lead = LeadFactory(company="Moved away", owner=partner_a_user, partner_account=partner_a_user.partner_account)
+    recent_item_touch(user=partner_a_user, target=lead, label="Moved away", url=f"/leads/{lead.pk}/")
+    type(lead).objects.filter(pk=lead.pk).update(owner=partner_b_user, partner_account=partner_b_user.partner_account)
+    assert recent_item_list_for(user=partner_a_user) == []

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from leads.events import LeadEvent
 from leads.models import Lead
 from prm_portal.core.models import ActivityEvent
 from tests.factories import LeadFactory, QueueFactory
@@ -19,7 +20,7 @@ def test_lead_added_in_admin_is_routed_and_timelined(vendor_admin, login_as):
     assert response.status_code == 302
     lead = Lead.objects.get(company="Admin Co")
     assert (lead.queue, lead.country) == (default, "CZ")
-    assert ActivityEvent.objects.filter(object_id=lead.pk, verb="created", data__channel="admin").exists()
+    assert ActivityEvent.objects.filter(object_id=lead.pk, verb=LeadEvent.CREATED, data__channel="admin").exists()
 
 
 def test_status_change_in_admin_goes_through_the_service(vendor_admin, partner_a_user, login_as):
@@ -29,8 +30,8 @@ def test_status_change_in_admin_goes_through_the_service(vendor_admin, partner_a
                 {"company": "Kovo", "last_name": lead.last_name, "status": "working", "country": "CZ",
                  "email": lead.email, "industry": lead.industry, "source": lead.source})
     assert Lead.objects.get(pk=lead.pk).status == "working"
-    event = ActivityEvent.objects.get(object_id=lead.pk, verb="updated")
-    assert event.data["changes"]["status"] == ["New", "Working"]
+    event = ActivityEvent.objects.get(object_id=lead.pk, verb__in=[LeadEvent.UPDATED, LeadEvent.STATUS_CHANGED])
+    assert event.data["changes"]["status"] == ["new", "working"]
 
 
 def test_admin_lead_list_is_scoped_for_channel_managers(channel_manager, other_channel_manager, partner_a_user,

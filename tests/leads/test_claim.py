@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from leads.events import LeadEvent
 from leads.models import Lead, PartnerClaimLimit, PartnerClaimQuota, UserClaimQuota
 from leads.services import ALREADY_CLAIMED, ClaimLimitReached, lead_claim, lead_update
 from prm_portal.core.errors import InvalidTransition
@@ -13,7 +14,7 @@ def test_claim_gives_the_lead_to_the_rep_and_takes_it_out_of_the_queue(queue_lea
     assert (lead.owner, lead.partner_account, lead.queue, lead.source_queue) == (
         partner_a_user, partner_a_user.partner_account, None, queue_lead.queue)
     assert lead.holds_claim and lead.claimed_at
-    assert ActivityEvent.objects.filter(object_id=lead.pk, verb="claimed", actor=partner_a_user).exists()
+    assert ActivityEvent.objects.filter(object_id=lead.pk, verb=LeadEvent.CLAIMED, actor=partner_a_user).exists()
     assert UserClaimQuota.objects.get(user=partner_a_user).open_count == 1
     assert PartnerClaimQuota.objects.get(partner_account=partner_a_user.partner_account).open_count == 1
 

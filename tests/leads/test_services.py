@@ -1,9 +1,11 @@
 import pytest
 from django.core import mail
 
+from leads.events import LeadEvent
 from leads.models import AssignmentRule, Lead, RoundRobinGroup, RoundRobinMember
 from leads.services import lead_claim, lead_convert, lead_create, lead_reassign, lead_update
 from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.events import event_changes, event_sentence
 from prm_portal.core.models import ActivityEvent
 from tests.factories import LeadFactory, PartnerUserFactory, QueueFactory, UserFactory
 
@@ -39,9 +41,10 @@ def test_unmatched_lead_lands_in_the_default_queue_and_the_timeline_says_so(db):
     default = QueueFactory(name="Catch-all", is_default=True)
     lead = lead_create(company="Nobody's", last_name="N")
     assert lead.queue == default
-    routed = ActivityEvent.objects.get(object_id=lead.pk, verb="routed")
-    assert routed.data["rule"] == "default queue"
-    assert _verbs(lead) == ["created", "routed"]
+    assert _verbs(lead) == [LeadEvent.CREATED, LeadEvent.ROUTED_TO_DEFAULT_QUEUE]
+    routed = ActivityEvent.objects.get(object_id=lead.pk, verb=LeadEvent.ROUTED_TO_DEFAULT_QUEUE)
+    assert event_sentence(routed, viewer=None) == (
+        "No routing rule matched: the lead went to the default queue Catch-all")
 
 
 def test_rule_can_give_a_lead_to_a_partner_user_or_a_partner_account(partner_a, partner_a_user):
@@ -52,9 +55,9 @@ def test_rule_can_give_a_lead_to_a_partner_user_or_a_partner_account(partner_a, 
     to_user = lead_create(company="A", last_name="A", country="CZ")
     to_partner = lead_create(company="B", last_name="B", country="PL")
     assert (to_user.owner, to_user.partner_account) == (partner_a_user, partner_a)
-    assert _verbs(to_user) == ["created", "routed", "assigned"]
+    assert _verbs(to_user) == [LeadEvent.CREATED, LeadEvent.ROUTED, LeadEvent.ASSIGNED_TO_USER]
     assert (to_partner.owner, to_partner.queue, to_partner.partner_account) == (None, None, partner_a)
-    assert ActivityEvent.objects.get(object_id=to_user.pk, verb="routed").data["rule"] == "CZ rep"
+    assert ActivityEvent.objects.get(object_id=to_user.pk, verb=LeadEvent.ROUTED).data["rule"] == "CZ rep"
 
 
 def test_lead_given_to_a_partner_account_can_be_accepted_by_its_users_only(partner_a, partner_a_user,
@@ -83,8 +86,10 @@ def test_round_robin_takes_turns_and_survives_a_restart(partner_a_user):
 def test_update_records_old_and_new_values(partner_a_user):
     lead = LeadFactory(owner=partner_a_user, partner_account=partner_a_user.partner_account, phone="1")
     lead_update(actor=partner_a_user, lead=lead, status=Lead.Status.WORKING, phone="2", company=lead.company)
-    event = ActivityEvent.objects.get(object_id=lead.pk, verb="updated")
-    assert event.data["changes"] == {"status": ["New", "Working"], "phone": ["1", "2"]}
+    event = ActivityEvent.objects.get(object_id=lead.pk, verb=LeadEvent.UPDATED)
+    assert event.data["changes"] == {"status": ["new", "working"], "phone": ["1", "2"]}
+    assert event_changes(event, viewer=partner_a_user) == [
+        {"field": "Phone", "old": "1", "new": "2"}, {"field": "Status", "old": "New", "new": "Working"}]
 
 
 def test_update_cannot_set_converted(partner_a_user):
@@ -105,7 +110,7 @@ def test_change_owner_with_notification_sends_one_email_once(channel_manager, pa
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [partner_a_user.email]
     assert "Kovo Hradec" in mail.outbox[0].subject
-    assert _verbs(lead)[-2:] == ["reassigned", "notified"]
+    assert _verbs(lead)[-2:] == [LeadEvent.REASSIGNED, LeadEvent.NOTIFIED]
 
 
 def test_change_owner_without_notification_sends_nothing(channel_manager, partner_a_user, queue_lead,
@@ -168,7 +173,7 @@ def test_convert_creates_the_opportunity_and_links_the_lead(partner_a_user, queu
     assert opportunity.customer_account.name == "Kovo Hradec"
     assert opportunity.customer_contact.last_name == queue_lead.last_name
     assert (opportunity.owner, opportunity.partner_account) == (partner_a_user, partner_a_user.partner_account)
-    assert _verbs(lead)[-1] == "converted"
+    assert _verbs(lead)[-1] == LeadEvent.CONVERTED
 
 
 def test_only_a_qualified_lead_converts(partner_a_user, queue_lead):

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from accounts.sharing import RuleDraft, sharing_apply
 from leads.selectors import lead_get_for_user, lead_list_visible_to
 from leads.services import lead_create
+from sharing.selectors import RuleDraft
+from sharing.services import sharing_apply
 from tests.factories import LeadFactory, PartnerUserFactory
 
 

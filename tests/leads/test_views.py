@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from leads.events import LeadEvent
 from leads.models import Lead, LeadImport
 from leads.services import lead_claim, lead_update
 from prm_portal.core.models import ActivityEvent
@@ -188,7 +189,7 @@ def test_csv_import_creates_and_routes_every_row(channel_manager, client):
                            follow=True)
     assert "2 leads imported and routed" in response.content.decode()
     assert Lead.objects.filter(queue=default).count() == 2
-    assert ActivityEvent.objects.filter(verb="created", data__channel="csv").count() == 2
+    assert ActivityEvent.objects.filter(verb=LeadEvent.CREATED, data__channel="csv").count() == 2
 
 
 def test_partner_cannot_import(partner_a_admin, login_as):

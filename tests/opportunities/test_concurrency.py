@@ -3,6 +3,7 @@ import threading
 import pytest
 from django.db import close_old_connections
 
+from opportunities.events import OpportunityEvent
 from opportunities.models import Opportunity, Stage
 from opportunities.services import opportunity_create, opportunity_stage_change
 from prm_portal.core.selectors import activity_list_for
@@ -33,7 +34,8 @@ def test_concurrent_stage_moves_each_record_the_stage_they_really_left(partner_a
     for t in threads:
         t.join(timeout=30)
     assert not errors
-    moves = [e.data["changes"]["stage"] for e in reversed(activity_list_for(target=opp)) if e.verb == "stage_changed"]
+    moves = [e.data["changes"]["stage"] for e in reversed(activity_list_for(target=opp))
+             if e.verb == OpportunityEvent.STAGE_CHANGED]
     assert len(moves) == 2
     assert moves[0][0] == "Prospecting"
     assert moves[1][0] == moves[0][1]  # the second move left the stage the first one set

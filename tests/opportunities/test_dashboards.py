@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from leads.events import LeadEvent
 from prm_portal.core.models import ActivityEvent
 from prm_portal.core.services import activity_record
 from reports.dashboards import dashboard_build
@@ -14,15 +15,15 @@ from tests.factories import LeadFactory, PartnerAccountFactory, PartnerUserFacto
 pytestmark = pytest.mark.django_db
 
 
-def _claimed_lead(user, *, claimed_hours_ago, changed_after_hours=None, verb="status_changed"):
+def _claimed_lead(user, *, claimed_hours_ago, changed_after_hours=None, event=LeadEvent.STATUS_CHANGED):
     now = timezone.now()
     lead = LeadFactory(owner=user, partner_account=user.partner_account, status="working",
                        claimed_at=now - timedelta(hours=claimed_hours_ago))
-    claim = activity_record(target=lead, verb="claimed", actor=user, partner_account=user.partner_account,
+    claim = activity_record(target=lead, event=LeadEvent.CLAIMED, actor=user, partner_account=user.partner_account,
                             changes={"status": ["new", "new"]})
     ActivityEvent.objects.filter(pk=claim.pk).update(created_at=lead.claimed_at)
     if changed_after_hours is not None:
-        event = activity_record(target=lead, verb=verb, actor=user, partner_account=user.partner_account,
+        event = activity_record(target=lead, event=event, actor=user, partner_account=user.partner_account,
                                 changes={"status": ["new", "working"]})
         ActivityEvent.objects.filter(pk=event.pk).update(
             created_at=lead.claimed_at + timedelta(hours=changed_after_hours))
@@ -41,7 +42,7 @@ def business(cast, make_opportunity, stages):
     make_opportunity(beta, name="B won", amount=1, stage=stages["Closed won"])
     converted = _claimed_lead(rep, claimed_hours_ago=30, changed_after_hours=2)
     make_opportunity(rep, name="From lead", amount=500, source_lead=converted)
-    _claimed_lead(rep, claimed_hours_ago=20, changed_after_hours=6, verb="updated")
+    _claimed_lead(rep, claimed_hours_ago=20, changed_after_hours=6, event=LeadEvent.UPDATED)
     _claimed_lead(rep, claimed_hours_ago=10)  # not touched yet: no time to count
     _claimed_lead(beta, claimed_hours_ago=50, changed_after_hours=24)
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from opportunities.events import OpportunityEvent
 from opportunities.models import CustomerAccount, Opportunity, Stage
 from opportunities.services import (
     opportunity_create,
@@ -11,6 +12,7 @@ from opportunities.services import (
     opportunity_update,
 )
 from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.events import CoreEvent
 from prm_portal.core.models import Resource
 from prm_portal.core.selectors import activity_list_for
 
@@ -29,7 +31,7 @@ def test_create_starts_at_first_open_stage_and_records_created(cast, opp_a):
     assert opp_a.stage == Stage.objects.filter(kind="open").order_by("order").first()
     assert opp_a.partner_account == cast.partner_a
     event = activity_list_for(target=opp_a).get()
-    assert event.verb == "created"
+    assert event.verb == OpportunityEvent.CREATED
     assert event.actor == cast.partner_a_user
 
 
@@ -50,7 +52,7 @@ def test_create_refuses_an_owner_from_another_partner(cast):
 def test_stage_change_records_old_and_new_stage(cast, opp_a, stages):
     opportunity_stage_change(actor=cast.partner_a_user, opportunity=opp_a, stage=stages["Proposal"])
     event = activity_list_for(target=opp_a).first()
-    assert event.verb == "stage_changed"
+    assert event.verb == OpportunityEvent.STAGE_CHANGED
     assert event.data["changes"] == {"stage": ["Prospecting", "Proposal"]}
     opp_a.refresh_from_db()
     assert opp_a.stage == stages["Proposal"]
@@ -66,7 +68,7 @@ def test_update_records_field_changes_and_the_stage_move_separately(cast, opp_a,
     _update(opp_a, cast.partner_a_user, amount=Decimal("30000.00"), close_date=date(2027, 3, 31),
             stage=stages["Negotiation"], next_step="Send the contract")
     events = list(activity_list_for(target=opp_a))
-    assert [e.verb for e in events[:2]] == ["stage_changed", "updated"]
+    assert [e.verb for e in events[:2]] == [OpportunityEvent.STAGE_CHANGED, OpportunityEvent.UPDATED]
     assert events[0].data["changes"] == {"stage": ["Prospecting", "Negotiation"]}
     changes = events[1].data["changes"]
     assert changes["amount"] == ["25000.00", "30000.00"]
@@ -94,7 +96,7 @@ def test_a_comment_is_a_note_on_the_deal_and_on_its_timeline(cast, opp_a):
                                         body="Try the bundle discount.\nIt closes faster.")
     assert resource.kind == Resource.Kind.NOTE and resource.title == "Try the bundle discount."
     event = activity_list_for(target=opp_a).first()
-    assert event.verb == "resource_added" and event.partner_account == cast.partner_a
+    assert event.verb == CoreEvent.NOTE_ADDED and event.partner_account == cast.partner_a
 
 
 def test_an_empty_comment_is_refused(cast, opp_a):

@@ -246,7 +246,7 @@ def test_timeline_as_of_a_date_hides_later_events(cast, opp_a, stages, login_as)
     client = login_as(cast.partner_a_user)
     client.post(reverse("opportunities:stage", args=[opp_a.pk]), {"stage": stages["Proposal"].pk})
     events = client.get(reverse("opportunities:detail", args=[opp_a.pk]), {"until": "2026-02-01"}).context["events"]
-    assert [e.verb for e in events] == ["created"]
+    assert [e.verb for e in events] == ["opportunity.created"]
 
 
 def test_vendor_staff_cannot_open_the_new_form(cast, login_as):
@@ -258,16 +258,21 @@ def test_deal_page_shows_the_whole_history_back_to_the_source_lead(cast, make_op
     from tests.factories import LeadFactory
 
     lead = LeadFactory(owner=cast.partner_a_user, partner_account=cast.partner_a, status="converted")
-    activity_record(target=lead, verb="claimed", actor=cast.partner_a_user, partner_account=cast.partner_a)
-    activity_record(target=lead, verb="status_changed", actor=cast.partner_a_user, partner_account=cast.partner_a,
-                    changes={"status": ["new", "qualified"]})
+    from leads.events import LeadEvent
+
+    activity_record(target=lead, event=LeadEvent.CLAIMED, actor=cast.partner_a_user, partner_account=cast.partner_a,
+                    queue="Web leads")
+    activity_record(target=lead, event=LeadEvent.STATUS_CHANGED, actor=cast.partner_a_user,
+                    partner_account=cast.partner_a, changes={"status": ["new", "qualified"]})
     opp = make_opportunity(cast.partner_a_user, name="From the fair", source_lead=lead)
     response = login_as(cast.channel_manager).get(reverse("opportunities:detail", args=[opp.pk]))
     events = response.context["events"]
     assert [(e.source, e.verb) for e in events] == [
-        ("opportunity", "created"), ("lead", "status_changed"), ("lead", "claimed")]
+        ("opportunity", "opportunity.created"), ("lead", "lead.status_changed"), ("lead", "lead.claimed")]
     html = response.content.decode()
-    assert "claimed the lead" in html and "qualified" in html
+    assert "Adam Rep accepted the lead from Web leads" in html
+    assert "Adam Rep changed the status from New to Qualified" in html
+    assert "lead.claimed" not in html and "status_changed" not in html
 
 
 def test_an_attached_file_is_served_only_to_those_who_see_the_deal(cast, opp_a, login_as, settings, tmp_path):
@@ -294,7 +299,8 @@ def test_csv_export_defuses_spreadsheet_formulas(cast, make_opportunity, login_a
 @pytest.fixture
 def share_german_deals_with_partner_a(cast, django_capture_on_commit_callbacks):
     """A sharing rule (A3): partner B's deals with German customers are shared with partner A."""
-    from accounts.sharing import RuleDraft, sharing_apply
+    from sharing.selectors import RuleDraft
+    from sharing.services import sharing_apply
 
     def _share(access="read"):
         with django_capture_on_commit_callbacks(execute=True):  # the grants are written after commit

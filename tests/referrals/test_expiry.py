@@ -7,7 +7,8 @@ from django.core import mail
 from django.db import connection, connections
 from django.test import override_settings
 
-from prm_portal.core.models import ActivityEvent, OutboundEmail
+from prm_portal.core.models import ActivityEvent, OutboxMessage
+from referrals.events import ReferralEvent
 from referrals.models import Referral
 from referrals.services import referral_expire_overdue
 from referrals.tasks import referral_expire_overdue_task
@@ -35,9 +36,11 @@ def test_overdue_received_referrals_expire_and_senders_get_one_email_each(cast):
     assert statuses["Fresh"] == "received" and statuses["Answered"] == "accepted"
     assert sorted(m.to[0] for m in mail.outbox) == [cast.channel_manager.email] * len(overdue)
     assert all("expired" in m.subject.lower() for m in mail.outbox)
-    events = ActivityEvent.objects.filter(verb="expired")
+    events = ActivityEvent.objects.filter(verb=ReferralEvent.EXPIRED)
     assert sorted(events.values_list("object_id", flat=True)) == sorted(r.pk for r in overdue)
-    assert all(e.data == {"changes": {"status": ["received", "expired"]}} for e in events)
+    # The expiry is one write of each referral: its version moves on and the event carries the new one.
+    assert all(e.data == {"changes": {"status": ["received", "expired"]}, "version": 2} for e in events)
+    assert {r.version for r in Referral.objects.filter(status="expired")} == {2}
     assert Referral.objects.filter(status="expired", closed_at__isnull=True).count() == 0
 
 
@@ -48,8 +51,8 @@ def test_running_expiry_twice_changes_and_sends_nothing_more(cast):
     first = len(mail.outbox)
     assert referral_expire_overdue() == 0
     assert len(mail.outbox) == first == len(overdue)
-    assert ActivityEvent.objects.filter(verb="expired").count() == len(overdue)
-    assert OutboundEmail.objects.filter(template_key="referral_expired").count() == len(overdue)
+    assert ActivityEvent.objects.filter(verb=ReferralEvent.EXPIRED).count() == len(overdue)
+    assert OutboxMessage.objects.filter(payload__template_key="referral_expired").count() == len(overdue)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,9 +77,9 @@ def test_two_workers_at_once_expire_and_email_each_referral_once(cast):
         t.join(timeout=60)
     assert not errors
     assert sum(results) == len(overdue)
-    assert ActivityEvent.objects.filter(verb="expired").count() == len(overdue)
-    keys = list(OutboundEmail.objects.filter(template_key="referral_expired").values_list("idempotency_key",
-                                                                                          flat=True))
+    assert ActivityEvent.objects.filter(verb=ReferralEvent.EXPIRED).count() == len(overdue)
+    keys = list(OutboxMessage.objects.filter(payload__template_key="referral_expired").values_list("idempotency_key",
+                                                                                                  flat=True))
     assert sorted(keys) == sorted(f"referral-expired-{r.pk}" for r in overdue)
     assert len(mail.outbox) == len(overdue)
 

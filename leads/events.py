@@ -1,0 +1,53 @@
+"""What happens to leads (SPEC C3-C12), as event types for the timeline (core.events)."""
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from prm_portal.core.events import EMPTY, INTERNAL, EventType, register, viewer_knows
+
+CHANNELS = {
+    "portal": _("in the portal"),
+    "csv": _("CSV import"),
+    "api": _("API"),
+    "admin": _("admin site"),
+    "web form": _("web form"),
+    "demo": _("demo data"),
+}
+
+
+@register
+class LeadEvent(EventType):
+    CREATED = "lead.created", _("%(actor)s created the lead (%(channel)s)")
+    ROUTED = "lead.routed", _("Routing rule %(rule)s gave the lead to %(new_assigned_to)s")
+    ROUTED_TO_DEFAULT_QUEUE = "lead.routed_default", _(
+        "No routing rule matched: the lead went to the default queue %(new_assigned_to)s")
+    UNROUTED = "lead.unrouted", _(
+        "No routing rule matched and there is no default queue: the lead waits for a channel manager")
+    ASSIGNED_TO_USER = "lead.assigned_user", _("The lead was given to %(owner)s of %(partner)s")
+    ASSIGNED_TO_PARTNER = "lead.assigned_partner", _("The lead was given to %(partner)s")
+    CLAIMED = "lead.claimed", _("%(actor)s accepted the lead from %(queue)s")
+    CLAIMED_DIRECT = "lead.claimed_direct", _("%(actor)s accepted the lead")
+    UPDATED = "lead.updated", _("%(actor)s edited the lead")
+    STATUS_CHANGED = "lead.status_changed", _("%(actor)s changed the status from %(old_status)s to %(new_status)s")
+    REASSIGNED = "lead.reassigned", _("%(actor)s reassigned the lead from %(old_owner)s to %(new_owner)s")
+    NOTIFIED = "lead.notified", INTERNAL, _("%(actor)s emailed %(recipients)s about the new assignment")
+    CONVERTED = "lead.converted", _("%(actor)s converted the lead into an opportunity")
+    CLAIM_LIMITS_CHANGED = "lead.claim_limits_changed", INTERNAL, _("%(actor)s changed the claim limits")
+
+    def extra_fields(self):
+        return {"assigned to": (_("assigned to"), None)}
+
+    def shows_changes(self):
+        return self in (LeadEvent.UPDATED, LeadEvent.STATUS_CHANGED, LeadEvent.CLAIM_LIMITS_CHANGED)
+
+    def prepare(self, params, *, event, viewer):
+        data = event.data or {}
+        if self is LeadEvent.CREATED:
+            params["channel"] = str(CHANNELS.get(data.get("channel"), _("other source")))
+        elif self is LeadEvent.REASSIGNED and viewer is not None and not viewer.is_vendor_staff:
+            # The previous owner may be another partner's rep: a partner learns only that it was another partner.
+            if "previous_partner" not in data:
+                params["old_owner"] = EMPTY
+            elif data["previous_partner"] is not None and not viewer_knows(
+                    viewer, partner_account_id=data["previous_partner"]):
+                params["old_owner"] = gettext("another partner")
