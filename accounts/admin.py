@@ -1,5 +1,5 @@
 """The admin's accounts screens: users, partner accounts with their locations, contacts, business profiles and the
-portal settings. Rows and rights come from the access policy (prm_portal.core.admin_site); saves go through
+portal settings. Rows and rights come from the access policy (accounts.admin_site); saves go through
 accounts.services, each with its timeline event."""
 
 from django.contrib import admin, messages
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from prm_portal.core.admin_site import PortalInlineMixin, PortalModelAdmin
+from accounts.admin_site import PortalInlineMixin, PortalModelAdmin
 from prm_portal.core.errors import InvalidTransition
 
 from . import access, services

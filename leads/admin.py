@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from prm_portal.core.admin_site import PortalInlineMixin, PortalModelAdmin
+from accounts.admin_site import PortalInlineMixin, PortalModelAdmin
 from prm_portal.core.errors import InvalidTransition
 
 from . import services

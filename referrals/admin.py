@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.admin import PARTNER_ONLY
-from prm_portal.core.admin_site import PortalInlineMixin, PortalModelAdmin
+from accounts.admin_site import PortalInlineMixin, PortalModelAdmin
 from prm_portal.core.errors import InvalidTransition
 
 from . import services

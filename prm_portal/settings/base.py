@@ -21,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "prm_portal.core.admin_site.PortalAdminConfig",  # django.contrib.admin with the portal's scoped site
+    "accounts.admin_site.PortalAdminConfig",  # django.contrib.admin with the portal's scoped site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "prm_portal.core.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "prm_portal.core.middleware.PortalAccessMiddleware",
+    "accounts.middleware.PortalAccessMiddleware",
 ]
 
 ROOT_URLCONF = "prm_portal.urls"

@@ -1,6 +1,8 @@
 from .matrix import Expect, signed_in
 
 EXPECTATIONS = {
+    # The brand colours as a stylesheet (no inline styles under the CSP): public, like the static files.
+    "brand_css": Expect({}, default=200, query="primary=%23aa3300"),
     "reports:home": Expect(signed_in()),
     "healthz": Expect({}, default=200),
     # Public (probes are anonymous). The cast's world has no beat, so readiness names "beat" and answers 503 to

@@ -25,11 +25,11 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
-from .errors import InvalidTransition
+from prm_portal.core.errors import InvalidTransition
 
 
 def _access():
-    from accounts import access
+    from . import access
 
     return access
 
@@ -37,7 +37,7 @@ def _access():
 class PortalAdminConfig(AdminConfig):
     """django.contrib.admin with the portal's site as `admin.site` (listed in INSTALLED_APPS instead of it)."""
 
-    default_site = "prm_portal.core.admin_site.PortalAdminSite"
+    default_site = "accounts.admin_site.PortalAdminSite"
 
 
 class PortalModelAdmin(admin.ModelAdmin):
