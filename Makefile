@@ -17,7 +17,7 @@ HOST ?= 127.0.0.1
 DEMO ?= 1
 
 .PHONY: messages run test install lock check-services check-chromium lint cluster-check bench-claims bench-inbox \
-	bench-dashboard bench-expiry bench-sharing clean
+	bench-dashboard bench-expiry bench-sharing bench-sla clean
 
 $(STAMP): $(LOCK_DEV)
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,8 @@ bench-expiry: $(STAMP) check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_expiry.py
 bench-sharing: $(STAMP) check-services
 	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_sharing.py
+bench-sla: $(STAMP) check-services
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) tests/bench/bench_sla.py
 
 # Refresh the Czech, Spanish and Polish catalogs after changing strings, then translate and compile them.
 messages: $(STAMP)

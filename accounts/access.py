@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from .models import PartnerAccount, PartnerAccountUserObjectPermission, PortalSettings, User
 
@@ -31,8 +32,22 @@ GATE_PASSWORD = "password"  # a temporary password must be changed first (B4)
 GATE_PRM_OFF = "prm_off"  # partner people wait until PRM is enabled (A1)
 
 
+# Once enabled, PRM stays enabled (A2: nothing switches it off), so a process that has seen it on asks no more:
+# the gates cost no query on every request of a running portal.
+_prm_seen_enabled = False
+
+
 def prm_is_enabled() -> bool:
-    return PortalSettings.objects.filter(id=1, prm_enabled=True).exists()
+    global _prm_seen_enabled
+    if not _prm_seen_enabled:
+        _prm_seen_enabled = PortalSettings.objects.filter(id=1, prm_enabled=True).exists()
+    return _prm_seen_enabled
+
+
+def prm_state_forget() -> None:
+    """Forget that PRM was seen on (for tests, each of which starts from a database of its own)."""
+    global _prm_seen_enabled
+    _prm_seen_enabled = False
 
 
 def gate_for(user) -> str | None:
@@ -174,6 +189,31 @@ def queue_ids_for(user) -> list[int]:
         .values_list("pk", flat=True)
         .distinct()
     )
+
+
+def queue_ids_subquery(user) -> QuerySet:
+    """`queue_ids_for` as a subquery (the queues' ids, not a list): for a statement that must stay one round trip."""
+    Queue = apps.get_model("leads", "Queue")
+    if not _active(user) or not user.is_partner:
+        return Queue.objects.none().values("pk")
+    return Queue.objects.filter(Q(member_users=user) | Q(member_accounts=user.partner_account_id)).values("pk")
+
+
+def lead_claimable_q(user) -> Q:
+    """Leads this person may accept now (what `lead_can_claim` says of one lead, as a Q): unowned, in one of their
+    queues or given to their partner account. A lead only shared with them is not theirs to take."""
+    if not _active(user) or not user.is_partner:
+        return NOTHING
+    return Q(owner__isnull=True) & (
+        Q(queue_id__in=queue_ids_subquery(user)) | Q(queue__isnull=True, partner_account_id=user.partner_account_id)
+    ) & ~Q(pk__in=lead_claim_blocked_ids(user))
+
+
+def lead_claim_blocked_ids(user) -> QuerySet:
+    """Leads taken back from this person when their time ran out, still in the queue's cool-down: not theirs to
+    accept again yet (issue 13)."""
+    LeadClaimBlock = apps.get_model("leads", "LeadClaimBlock")
+    return LeadClaimBlock.objects.filter(user=user, until__gt=timezone.now()).values("lead_id")
 
 
 def lead_visible_q(user, view="all", queue_ids=None) -> Q:
@@ -348,6 +388,69 @@ def referral_can_review(user, referral) -> bool:
     return _active(user) and user.is_vendor_staff and manages_partner(user, referral.partner_account_id)
 
 
+# --- deal registrations before the deal, channel conflicts, webhooks (apps above the record apps) --------------
+
+
+def registration_visible_q(user) -> Q:
+    """Deal registrations (H3): partner admins all of their partner's, partner users the ones they submitted;
+    vendor staff those of the partners they manage."""
+    if not _active(user):
+        return NOTHING
+    if user.is_vendor_staff:
+        return staff_scope_q(user)
+    if user.is_partner_admin:
+        return Q(partner_account_id=user.partner_account_id)
+    if user.is_partner:
+        return Q(partner_account_id=user.partner_account_id, submitted_by=user)
+    return NOTHING
+
+
+def registration_can_change(user, registration) -> bool:
+    """Answer a request for more information, ask for a renewal: who submitted it, or their partner's admin."""
+    if not is_partner_member(user, registration.partner_account_id):
+        return False
+    return user.is_partner_admin or registration.submitted_by_id == user.pk
+
+
+def registration_can_review(user, registration) -> bool:
+    """Approve, reject, ask for more, extend the protection: vendor staff who manage the registration's partner."""
+    return is_vendor_staff(user) and manages_partner(user, registration.partner_account_id)
+
+
+def conflict_visible_q(user) -> Q:
+    """Channel conflicts (H4) are vendor staff's: those with a side among the partners they manage (a side with no
+    partner is the vendor's own record). Partners never see a conflict, only that their record is under review."""
+    if not is_vendor_staff(user):
+        return NOTHING
+    managed = managed_partner_ids(user)
+    if managed is None:
+        return EVERYTHING
+    return Q(first_partner__in=managed) | Q(second_partner__in=managed)
+
+
+def conflict_can_resolve(user, conflict) -> bool:
+    """Decide a conflict: vendor staff who manage either side's partner (vendor admins any)."""
+    return is_vendor_staff(user) and (
+        manages_partner(user, conflict.first_partner_id) or manages_partner(user, conflict.second_partner_id)
+    )
+
+
+def webhook_endpoint_visible_q(user) -> Q:
+    """Webhook endpoints (H5): vendor admins every one; partner admins their own partner's; nobody else any."""
+    if not _active(user):
+        return NOTHING
+    if user.is_vendor_admin:
+        return EVERYTHING
+    if user.is_partner_admin:
+        return Q(partner_account_id=user.partner_account_id)
+    return NOTHING
+
+
+def webhook_endpoint_can_create(user) -> bool:
+    """Register an endpoint: vendor admins (for every event) and partner admins (for their partner's records)."""
+    return _active(user) and (user.is_vendor_admin or user.is_partner_admin)
+
+
 # --- users and administration --------------------------------------------------------------------------------------
 
 
@@ -438,6 +541,8 @@ _CHANNEL_MANAGER_ADMIN_RIGHTS = {
     "referrals.teammember": {"view"},
     "referrals.solution": {"view"},
     "referrals.stagemark": {"view"},
+    "registrations.registration": {"view"},
+    "registrations.conflict": {"view"},
 }
 ADMIN_ACTIONS = frozenset({"view", "add", "change", "delete"})
 

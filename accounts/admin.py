@@ -255,8 +255,9 @@ class PartnerScopedAdmin(PortalModelAdmin):
 class BusinessProfileAdmin(PartnerScopedAdmin):
     list_display = ["partner_account", "updated_at"]
     search_fields = ["partner_account__name", "keywords"]
-    fields = ["partner_account", "keywords", "company_sizes", "industries", "description"]
-    readonly_fields = ["partner_account"]
+    fields = ["partner_account", "keywords", "company_sizes", "industries", "description", "listed",
+              "public_description", "public_slug"]
+    readonly_fields = ["partner_account", "public_slug"]
 
     def has_add_permission(self, request):
         return False  # every partner account has its profile from the start
@@ -268,6 +269,7 @@ class BusinessProfileAdmin(PartnerScopedAdmin):
             actor=request.user, partner_account=account, keywords=data["keywords"] or [],
             company_sizes=data["company_sizes"] or [], industries=data["industries"] or [],
             description=data["description"], logo_url=account.logo_url, primary_color=account.primary_color,
+            listed=data.get("listed"), public_description=data.get("public_description"),
         )
 
 

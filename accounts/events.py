@@ -24,6 +24,8 @@ class AccountEvent(EventType):
     PARTNER_USER_DEACTIVATED = "account.partner_user_deactivated", _("%(actor)s deactivated %(user)s")
     SHARED = "account.shared", INTERNAL, _("%(actor)s shared the account with %(channel_manager)s")
     PASSWORD_SET = "account.password_set", _("%(actor)s set a new password")
+    PREFERENCES_CHANGED = "account.preferences_changed", _("%(actor)s changed their language or time zone")
+    AWAY_CHANGED = "account.away_changed", _("%(actor)s changed the dates they are away")
     BUSINESS_PROFILE_UPDATED = "account.business_profile_updated", _("%(actor)s updated the business profile")
     LOCATION_ADDED = "account.location_added", _("%(actor)s added the location %(location)s")
     LOCATION_UPDATED = "account.location_updated", _("%(actor)s updated the location %(location)s")
@@ -36,7 +38,8 @@ class AccountEvent(EventType):
 
     def change_models(self, target_model):
         if self in (AccountEvent.PARTNER_USER_UPDATED, AccountEvent.PARTNER_USER_ACTIVATED,
-                    AccountEvent.PARTNER_USER_DEACTIVATED, AccountEvent.USER_CREATED, AccountEvent.USER_UPDATED):
+                    AccountEvent.PREFERENCES_CHANGED, AccountEvent.PARTNER_USER_DEACTIVATED,
+                    AccountEvent.USER_CREATED, AccountEvent.USER_UPDATED):
             return [User]
         if self is AccountEvent.BUSINESS_PROFILE_UPDATED:
             return [BusinessProfile, PartnerAccount]
@@ -55,6 +58,7 @@ class AccountEvent(EventType):
 
     def shows_changes(self):
         return self in (AccountEvent.UPDATED, AccountEvent.PARTNER_USER_UPDATED, AccountEvent.USER_UPDATED,
+                        AccountEvent.PREFERENCES_CHANGED,
                         AccountEvent.SHARING_APPLIED,
                         AccountEvent.BUSINESS_PROFILE_UPDATED, AccountEvent.LOCATION_UPDATED,
                         AccountEvent.CONTACT_UPDATED)

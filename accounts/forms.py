@@ -47,6 +47,37 @@ class ContactForm(forms.ModelForm):
         self.fields["location"].queryset = partner_account.locations.all()
 
 
+def _time_zone_choices():
+    from .services import time_zone_names
+
+    names = sorted(n for n in time_zone_names() if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/")))
+    return [("", _("The portal's time zone (%(tz)s)") % {"tz": settings.TIME_ZONE})] + [(n, n.replace("_", " "))
+                                                                                           for n in names]
+
+
+class PreferencesForm(forms.Form):
+    """The profile's own settings: the language the portal speaks and the time zone its times are shown in."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices, required=False,
+                                  help_text=_("Dates and times on the pages and in your emails are shown in it."))
+
+
+class AvailabilityForm(forms.Form):
+    """The days a person is away: no new lead is routed to them then (both days included; blank = open)."""
+
+    away_from = forms.DateField(label=_("Away from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    away_until = forms.DateField(label=_("Away until"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("Leave both empty when you are back."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("away_from") and data.get("away_until") and data["away_until"] < data["away_from"]:
+            raise forms.ValidationError(_("The last day away cannot be before the first."))
+        return data
+
+
 class PartnerUserForm(forms.Form):
     """The New User page (B3): pre-filled from the contact, confirmed before saving."""
 
@@ -106,6 +137,13 @@ class BusinessProfileForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Separated by commas."))
     description = forms.CharField(label=_("About the partner"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    listed = forms.BooleanField(label=_("List us in the partner finder"), required=False,
+                                help_text=_("Customers find listed partners on the public partner finder and send "
+                                            "them inquiries. It shows your name, logo, public description, "
+                                            "keywords, preferences and the cities of your locations."))
+    public_description = forms.CharField(label=_("Public description"), required=False, max_length=2000,
+                                         widget=forms.Textarea(attrs={"rows": 3}),
+                                         help_text=_("What customers read about you in the partner finder."))
     logo_url = forms.CharField(label=_("Logo address"), max_length=500, required=False,
                                help_text=_("An https:// address of your logo; blank uses the vendor's."))
     primary_color = forms.RegexField(label=_("Brand colour"), regex=r"^(#[0-9a-fA-F]{6})?$", required=False,

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
 
@@ -64,11 +65,16 @@ class User(AbstractUser):
         help_text=_("A partner user limited to one location sees that location's referrals only."),
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    title = models.CharField(_("title"), max_length=120, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    # An IANA name such as "Europe/Prague"; empty: the portal's TIME_ZONE. Pages and emails show times in it.
+    time_zone = models.CharField(_("time zone"), max_length=63, blank=True, default="")
     must_change_password = models.BooleanField(
         _("must change password"), default=False, help_text=_("Set for a temporary password.")
     )
+    # Away (issue 13): routing gives no new lead to a person away on the day it arrives; both dates included.
+    away_from = models.DateField(_("away from"), null=True, blank=True)
+    away_until = models.DateField(_("away until"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -111,6 +117,12 @@ class User(AbstractUser):
     @property
     def is_channel_manager(self):
         return self.role == self.Role.CHANNEL_MANAGER
+
+    def is_away_on(self, day) -> bool:
+        """Away on `day`: within the dates the person set (an open end means from / until further notice)."""
+        if self.away_from is None and self.away_until is None:
+            return False
+        return (self.away_from is None or self.away_from <= day) and (self.away_until is None or day <= self.away_until)
 
 
 class PartnerAccount(models.Model):
@@ -180,8 +192,9 @@ class Contact(models.Model):
     last_name = models.CharField(_("last name"), max_length=80)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    title = models.CharField(_("title"), max_length=120, blank=True)
-    location = models.ForeignKey(PartnerLocation, null=True, blank=True, on_delete=models.SET_NULL)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=120, blank=True)
+    location = models.ForeignKey(PartnerLocation, verbose_name=_("location"), null=True, blank=True,
+                                 on_delete=models.SET_NULL)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact"
     )
@@ -249,6 +262,12 @@ class BusinessProfile(models.Model):
     company_sizes = models.JSONField(_("preferred company sizes"), default=list, blank=True)
     industries = models.JSONField(_("preferred industries"), default=list, blank=True)
     description = models.TextField(_("about the partner"), blank=True)
+    # The public partner finder (finder app) shows only partners that chose to be listed, with what they chose to
+    # publish: the public description, keywords, preferences and the locations' city and country.
+    listed = models.BooleanField(_("listed in the partner finder"), default=False)
+    public_description = models.TextField(_("public description"), max_length=2000, blank=True)
+    # The partner's page in the finder, /find/<public_slug>/; set when first listed, then kept (links stay valid).
+    public_slug = models.SlugField(_("public address"), max_length=80, unique=True, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

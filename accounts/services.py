@@ -4,6 +4,7 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from prm_portal.core.errors import InvalidTransition, NotPermitted
@@ -327,6 +328,52 @@ def user_password_set(*, actor, password) -> User:
     return actor
 
 
+@transaction.atomic
+def user_preferences_update(*, actor, language, time_zone) -> User:
+    """The signed-in person's own language and time zone (pages and emails follow both)."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidTransition(_("Choose one of the portal's languages."))
+    if time_zone and time_zone not in time_zone_names():
+        raise InvalidTransition(_("Choose a time zone from the list."))
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    changes = {f: [getattr(user, f), v] for f, v in (("language", language), ("time_zone", time_zone))
+               if getattr(user, f) != v}
+    if not changes:
+        return user
+    user.language, user.time_zone = language, time_zone
+    user.save(update_fields=["language", "time_zone"])
+    activity_record(target=user, event=AccountEvent.PREFERENCES_CHANGED, actor=actor,
+                    partner_account=user.partner_account, changes=changes)
+    return user
+
+
+@transaction.atomic
+def user_away_set(*, actor, away_from, away_until) -> User:
+    """The signed-in person's own away dates (both included; blank ends are open): routing gives them no new
+    lead while they are away (issue 13). An end before the start is refused."""
+    if away_from and away_until and away_until < away_from:
+        raise InvalidTransition(_("The last day away cannot be before the first."))
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    changes = {f: [str(getattr(user, f) or ""), str(v or "")] for f, v in
+               (("away_from", away_from), ("away_until", away_until)) if getattr(user, f) != v}
+    if not changes:
+        return user
+    user.away_from, user.away_until = away_from, away_until
+    user.save(update_fields=["away_from", "away_until"])
+    activity_record(target=user, event=AccountEvent.AWAY_CHANGED, actor=actor, partner_account=user.partner_account,
+                    changes=changes)
+    return user
+
+
+def time_zone_names() -> frozenset:
+    """The IANA time zone names a person may choose (the system's tz database)."""
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _require_profile_editor(actor, partner_account):
     if actor.is_partner:
         if not (actor.is_partner_admin and actor.partner_account_id == partner_account.pk):
@@ -335,14 +382,38 @@ def _require_profile_editor(actor, partner_account):
         _require_manager(actor, partner_account)
 
 
+# Words of the finder's own addresses (/find/inquiry/, /find/thanks/): never a partner's public address.
+RESERVED_PUBLIC_SLUGS = {"inquiry", "thanks"}
+PUBLIC_DESCRIPTION_MAX_LENGTH = 2000
+
+
+def _public_slug_for(account) -> str:
+    """A free public address for the partner's finder page, from its name (ascii, like "alpha-partners-2")."""
+    base = slugify(account.name)[:70].strip("-") or "partner"
+    if base in RESERVED_PUBLIC_SLUGS:
+        base = f"{base}-partner"
+    taken = set(BusinessProfile.objects.filter(public_slug__startswith=base).values_list("public_slug", flat=True))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 @transaction.atomic
 def business_profile_update(
-    *, actor, partner_account, keywords, company_sizes, industries, description="", logo_url="", primary_color=""
+    *, actor, partner_account, keywords, company_sizes, industries, description="", logo_url="", primary_color="",
+    listed=None, public_description=None,
 ) -> BusinessProfile:
-    """B8 (and B5 branding): what the partner sells and to whom, and how its portal looks."""
+    """B8 (and B5 branding): what the partner sells and to whom, and how its portal looks. `listed` and
+    `public_description` (None: unchanged) say whether and how the public partner finder shows the partner; the
+    first listing gives the profile its public address for good."""
     _require_profile_editor(actor, partner_account)
     if primary_color and not COLOR_RE.match(primary_color):
         raise InvalidTransition(_("A colour is written like #1f5fbf."))
+    if public_description is not None and len(public_description) > PUBLIC_DESCRIPTION_MAX_LENGTH:
+        raise InvalidTransition(_("The public description is too long (at most %(max)s characters).")
+                                % {"max": PUBLIC_DESCRIPTION_MAX_LENGTH})
     profile, _created = BusinessProfile.objects.select_for_update().get_or_create(partner_account=partner_account)
     account = PartnerAccount.objects.select_for_update().get(pk=partner_account.pk)
     new = {
@@ -351,12 +422,28 @@ def business_profile_update(
         "industries": [i.strip() for i in industries if i.strip()],
         "description": description,
     }
+    if listed is not None:
+        new["listed"] = bool(listed)
+    if public_description is not None:
+        new["public_description"] = public_description.strip()
     changes = {}
     for field, value in new.items():
         if getattr(profile, field) != value:
             changes[field] = [getattr(profile, field), value]
             setattr(profile, field, value)
-    profile.save()
+    if profile.listed and not profile.public_slug:
+        profile.public_slug = _public_slug_for(account)
+        changes["public_slug"] = [None, profile.public_slug]
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                profile.save()
+            break
+        except IntegrityError:  # a same-named partner took the address meanwhile: the next free one
+            if attempt == 2 or "public_slug" not in changes:
+                raise
+            profile.public_slug = _public_slug_for(account)
+            changes["public_slug"] = [None, profile.public_slug]
     for field, value in (("logo_url", logo_url), ("primary_color", primary_color)):
         if getattr(account, field) != value:
             changes[field] = [getattr(account, field), value]

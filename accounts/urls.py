@@ -5,6 +5,8 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/availability/", views.availability, name="availability"),
+    path("profile/preferences/", views.preferences, name="preferences"),
     path("password/", views.password_required, name="password_required"),
     path("welcome/<uidb64>/<token>/", views.welcome, name="welcome"),
     # A2: Setup → Partners → Settings (the external user access wizard, A3-A4, is the sharing app's)

@@ -20,6 +20,7 @@ from prm_portal.core.services import recent_item_touch
 from . import access, selectors, services
 from .forms import (
     AccountShareForm,
+    AvailabilityForm,
     BusinessProfileForm,
     ContactForm,
     InitialPasswordForm,
@@ -27,6 +28,7 @@ from .forms import (
     PartnerAccountForm,
     PartnerUserEditForm,
     PartnerUserForm,
+    PreferencesForm,
     PrmSettingsForm,
 )
 from .models import User
@@ -71,8 +73,60 @@ def open_while_password_must_change(view):
 
 @login_required
 def profile(request):
-    """The signed-in person's profile: who they are, their partner, and the links to their screens."""
-    return render(request, "accounts/profile.html", {"profile_user": request.user})
+    """The signed-in person's profile: who they are, their partner, their language and time zone, and the links to
+    their screens."""
+    form = PreferencesForm(initial={"language": request.user.language, "time_zone": request.user.time_zone})
+    away = AvailabilityForm(initial={"away_from": request.user.away_from, "away_until": request.user.away_until})
+    return render(request, "accounts/profile.html", {"profile_user": request.user, "preferences_form": form,
+                                                     "availability_form": away})
+
+
+@login_required
+@require_POST
+def availability(request):
+    """Save the person's away dates (issue 13: routing skips people who are away)."""
+    form = AvailabilityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_away_set(actor=request.user, **form.cleaned_data)
+        except InvalidTransition as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your away dates are saved."))
+            return redirect("accounts:profile")
+    preferences = PreferencesForm(initial={"language": request.user.language, "time_zone": request.user.time_zone})
+    return render(request, "accounts/profile.html", {"profile_user": request.user, "preferences_form": preferences,
+                                                     "availability_form": form}, status=400)
+
+
+@login_required
+@require_POST
+def preferences(request):
+    """Save the person's language and time zone; the language takes effect at once (the switcher's cookie)."""
+    from django.conf import settings as django_settings
+
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/profile.html", {"profile_user": request.user, "preferences_form": form},
+                      status=400)
+    try:
+        user = services.user_preferences_update(actor=request.user, language=form.cleaned_data["language"],
+                                                time_zone=form.cleaned_data["time_zone"])
+    except InvalidTransition as exc:
+        form.add_error(None, str(exc))
+        return render(request, "accounts/profile.html", {"profile_user": request.user, "preferences_form": form},
+                      status=400)
+    from django.utils import translation
+
+    translation.activate(user.language)
+    messages.success(request, _("Your language and time zone are saved."))
+    response = redirect("accounts:profile")
+    response.set_cookie(
+        django_settings.LANGUAGE_COOKIE_NAME, user.language, max_age=django_settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax", secure=django_settings.LANGUAGE_COOKIE_SECURE,
+        httponly=django_settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
 
 
 # --- A2: Setup → Partners → Settings ---------------------------------------------------------------------------
@@ -397,6 +451,7 @@ def business_profile(request, pk):
         "keywords": ", ".join(profile.keywords), "company_sizes": profile.company_sizes,
         "industries": ", ".join(profile.industries), "description": profile.description,
         "logo_url": account.logo_url, "primary_color": account.primary_color,
+        "listed": profile.listed, "public_description": profile.public_description,
     }
     form = BusinessProfileForm(_posted(request), initial=initial)
     if request.method == "POST":

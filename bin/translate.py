@@ -46,7 +46,8 @@ def apply(entries):
         for item in entries:
             if lang not in item:
                 continue
-            entry = po.find(item["msgid"], msgctxt=item.get("msgctxt") or False)
+            # No msgctxt means the entry without one ("Accepted" the status, not ("sales stage", "Accepted")).
+            entry = po.find(item["msgid"], msgctxt=item.get("msgctxt") or None)
             if entry is None:
                 unknown.append((lang, item["msgid"]))
                 continue

@@ -16,10 +16,13 @@ from . import services
 from .forms import LEAD_FIELDS, ReassignForm
 from .models import (
     AssignmentRule,
+    BusinessCalendar,
     ClaimLimitSettings,
+    Holiday,
     Lead,
     PartnerClaimLimit,
     Queue,
+    QueueServiceLevel,
     RoundRobinGroup,
     RoundRobinMember,
 )
@@ -150,8 +153,9 @@ class RoundRobinGroupAdmin(PortalModelAdmin):
 
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(PortalModelAdmin):
-    list_display = ["order", "name", "is_active", "countries", "industries", "company_sizes", "sources", "keywords",
-                    "target", "target_queue", "target_partner_account", "target_user", "target_group"]
+    list_display = ["order", "name", "is_active", "countries", "regions", "industries", "company_sizes", "sources",
+                    "keywords", "target", "target_queue", "target_partner_account", "target_user", "target_group",
+                    "fallback_queue"]
     list_display_links = ["name"]
     list_editable = ["order", "is_active"]
     raw_id_fields = ["target_user"]
@@ -176,3 +180,26 @@ class ClaimLimitSettingsAdmin(PortalModelAdmin):
 @admin.register(PartnerClaimLimit)
 class PartnerClaimLimitAdmin(PortalModelAdmin):
     list_display = ["partner_account", "max_open_per_user", "max_open_per_partner"]
+
+
+class HolidayInline(PortalInlineMixin, admin.TabularInline):
+    model = Holiday
+    extra = 3
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(PortalModelAdmin):
+    """The working time of service levels: time zone, working days and hours, holidays (issue 13)."""
+
+    list_display = ["name", "time_zone", "working_days", "day_starts", "day_ends"]
+    inlines = [HolidayInline]
+
+
+@admin.register(QueueServiceLevel)
+class QueueServiceLevelAdmin(PortalModelAdmin):
+    """Each queue's service levels: accept, first touch and progress limits, reminder, grace and cool-down."""
+
+    list_display = ["queue", "calendar", "accept_within_hours", "first_touch_within_hours", "progress_within_days",
+                    "remind_at_percent", "grace_hours", "cooldown_hours", "manager"]
+    list_select_related = ["queue", "calendar", "manager"]
+    raw_id_fields = ["manager"]

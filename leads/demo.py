@@ -4,7 +4,16 @@ lead is routed and has its timeline."""
 from accounts.models import User
 from prm_portal.core.errors import InvalidTransition
 
-from .models import AssignmentRule, ClaimLimitSettings, Lead, Queue, RoundRobinGroup, RoundRobinMember
+from .models import (
+    AssignmentRule,
+    BusinessCalendar,
+    ClaimLimitSettings,
+    Lead,
+    Queue,
+    QueueServiceLevel,
+    RoundRobinGroup,
+    RoundRobinMember,
+)
 from .services import lead_claim, lead_create, lead_update
 
 QUEUES = [
@@ -36,9 +45,19 @@ def seed(demo):
     if not Queue.objects.filter(is_default=True).exists():
         Queue.objects.filter(pk=queues["Unsorted"].pk).update(is_default=True)
     ClaimLimitSettings.load()
+    _service_levels(queues)
     _rules(queues)
     if not Lead.objects.exists():
         _leads(demo.rng, demo.partners)
+
+
+def _service_levels(queues):
+    """EMEA Inbound keeps Prague office hours: accept within 8 business hours, first touch within 4, progress
+    within 5 business days (issue 13: the clock on the Leads tab, the ladder, the breaches page)."""
+    calendar, _ = BusinessCalendar.objects.get_or_create(
+        name="Prague office", defaults={"time_zone": "Europe/Prague", "working_days": "12345"})
+    QueueServiceLevel.objects.get_or_create(queue=queues["EMEA Inbound"], defaults={
+        "calendar": calendar, "accept_within_hours": 8, "first_touch_within_hours": 4, "progress_within_days": 5})
 
 
 def _rules(queues):

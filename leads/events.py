@@ -33,6 +33,11 @@ class LeadEvent(EventType):
     NOTIFIED = "lead.notified", INTERNAL, _("%(actor)s emailed %(recipients)s about the new assignment")
     CONVERTED = "lead.converted", _("%(actor)s converted the lead into an opportunity")
     CLAIM_LIMITS_CHANGED = "lead.claim_limits_changed", INTERNAL, _("%(actor)s changed the claim limits")
+    SLA_REMINDED = "lead.sla_reminded", _("Service level %(service_level)s: reminder sent, the time runs out %(due)s")
+    SLA_ESCALATED = "lead.sla_escalated", _("Service level %(service_level)s missed: escalated to %(manager)s")
+    SLA_RECALLED = "lead.sla_recalled", _("Recalled to %(queue)s: %(reason)s")
+    SLA_REROUTED = "lead.sla_rerouted", _(
+        "Re-routed from %(queue)s to %(new_assigned_to)s: %(reason)s")
 
     def extra_fields(self):
         return {"assigned to": (_("assigned to"), None)}
@@ -42,6 +47,13 @@ class LeadEvent(EventType):
 
     def prepare(self, params, *, event, viewer):
         data = event.data or {}
+        if "sla" in data:  # the service level and the breach in the viewer's language, from codes and numbers
+            from .sla_text import sla_due_text, sla_reason_text, sla_rule_text
+
+            params["service_level"] = sla_rule_text(data["sla"], data.get("limit"))
+            params["reason"] = sla_reason_text(data["sla"], data.get("limit"))
+            if "due" in data:
+                params["due"] = sla_due_text(data["due"])
         if self is LeadEvent.CREATED:
             params["channel"] = str(CHANNELS.get(data.get("channel"), _("other source")))
         elif self is LeadEvent.REASSIGNED and viewer is not None and not viewer.is_vendor_staff:

@@ -111,6 +111,8 @@ class Lead(models.Model):
             models.Index(fields=["partner_account", "-created_at"], name="lead_partner_created_idx"),
             models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
             models.Index(fields=["partner_account", "status"], name="lead_partner_status_idx"),
+            # The API's sync order (updated_after, then page by page): updated_at, then id.
+            models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
         ]
 
     def __str__(self):
@@ -254,6 +256,12 @@ class AssignmentRule(models.Model):
         PARTNER_ACCOUNT = "partner_account", _("Partner account")
         PARTNER_USER = "partner_user", _("Partner user")
         ROUND_ROBIN = "round_robin", _("Round-robin group")
+        NEAREST_PARTNER = "nearest_partner", _("Nearest matching partner")
+
+    class PartnerReach(models.TextChoices):
+        ANYWHERE = "anywhere", _("Anywhere (nearest first)")
+        REGION = "region", _("In the lead's region")
+        COUNTRY = "country", _("In the lead's country")
 
     name = models.CharField(_("name"), max_length=120)
     order = models.PositiveIntegerField(_("order"), default=100)
@@ -267,6 +275,9 @@ class AssignmentRule(models.Model):
     sources = models.CharField(_("sources"), max_length=300, blank=True, help_text=_("Comma-separated. Blank: any."))
     keywords = models.CharField(_("keywords"), max_length=300, blank=True,
                                 help_text=_("Comma-separated; one found in company, industry or description matches."))
+    regions = models.CharField(_("regions"), max_length=300, blank=True,
+                               help_text=_("Comma-separated world regions of the lead's country, e.g. Europe, "
+                                           "Eastern Europe, EMEA. Blank: any."))
     target = models.CharField(_("target"), max_length=20, choices=Target.choices, default=Target.QUEUE)
     target_queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     target_partner_account = models.ForeignKey(
@@ -278,6 +289,19 @@ class AssignmentRule(models.Model):
     )
     target_group = models.ForeignKey(RoundRobinGroup, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
+    # Nearest matching partner: which partners qualify by their business profile, and how near they must be.
+    partner_match_industry = models.BooleanField(
+        _("partner serves the lead's industry"), default=True,
+        help_text=_("Only partners whose business profile lists the lead's industry."))
+    partner_match_company_size = models.BooleanField(
+        _("partner serves the lead's company size"), default=False,
+        help_text=_("Only partners whose business profile lists the lead's company size."))
+    partner_reach = models.CharField(_("partner location"), max_length=10, choices=PartnerReach.choices,
+                                     default=PartnerReach.ANYWHERE)
+    fallback_queue = models.ForeignKey(
+        Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("fallback queue"),
+        help_text=_("Where the lead goes when the rule matches but nobody it names can take the lead (away, "
+                    "inactive, disabled or at the claim limit). Blank: the next rule is tried."))
 
     class Meta:
         ordering = ["order", "id"]
@@ -290,6 +314,7 @@ class AssignmentRule(models.Model):
                     | Q(target="partner_account", target_partner_account__isnull=False)
                     | Q(target="partner_user", target_user__isnull=False)
                     | Q(target="round_robin", target_group__isnull=False)
+                    | Q(target="nearest_partner")
                 ),
             ),
         ]
@@ -361,3 +386,156 @@ class WebFormSubmission(models.Model):
 
     def __str__(self):
         return self.token_hash[:12]
+
+
+# --- Service levels (issue 13): calendars, per-queue limits, each lead's clock, claim cool-downs ------------------
+
+
+def validate_time_zone(value):
+    import zoneinfo
+
+    from django.core.exceptions import ValidationError
+
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not a time zone, e.g. Europe/Prague."), params={"zone": value})
+
+
+def validate_working_days(value):
+    from django.core.exceptions import ValidationError
+
+    if not value or any(c not in "1234567" for c in value) or len(set(value)) != len(value):
+        raise ValidationError(_("List the working days as digits 1 (Monday) to 7 (Sunday), e.g. 12345."))
+
+
+class BusinessCalendar(models.Model):
+    """When the clock of a service level runs: working days and hours in a time zone, minus holidays."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=63, default="UTC", validators=[validate_time_zone],
+                                 help_text=_("e.g. Europe/Prague"))
+    working_days = models.CharField(_("working days"), max_length=7, default="12345",
+                                    validators=[validate_working_days],
+                                    help_text=_("Digits 1 (Monday) to 7 (Sunday), e.g. 12345."))
+    day_starts = models.TimeField(_("working day starts"), default="09:00")
+    day_ends = models.TimeField(_("working day ends"), default="17:00")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        constraints = [
+            models.CheckConstraint(name="calendar_day_ends_after_start", condition=Q(day_ends__gt=F("day_starts"))),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.name}".strip()
+
+
+class QueueServiceLevel(models.Model):
+    """A queue's service levels, in business hours of its calendar. Blank limit: no clock for that stage."""
+
+    queue = models.OneToOneField(Queue, on_delete=models.CASCADE, related_name="service_level",
+                                 verbose_name=_("queue"))
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("calendar"))
+    accept_within_hours = models.PositiveIntegerField(
+        _("accept within (business hours)"), null=True, blank=True,
+        help_text=_("A lead waiting in the queue must be accepted within this time."))
+    first_touch_within_hours = models.PositiveIntegerField(
+        _("first touch within (business hours)"), null=True, blank=True,
+        help_text=_("An accepted lead must be worked on (status, edit or note) within this time."))
+    progress_within_days = models.PositiveIntegerField(
+        _("progress within (business days)"), null=True, blank=True,
+        help_text=_("After that, a lead with no activity for this long is overdue."))
+    remind_at_percent = models.PositiveSmallIntegerField(
+        _("reminder at (percentage of the limit)"), default=50,
+        help_text=_("The owner (or the queue's members) are reminded when this share of the time is used."))
+    grace_hours = models.PositiveIntegerField(
+        _("grace period (business hours)"), default=4,
+        help_text=_("Past the limit the channel manager is told; after this further time the lead is recalled."))
+    cooldown_hours = models.PositiveIntegerField(
+        _("re-claim cool-down (hours)"), default=72,
+        help_text=_("A recalled lead's former owner may not accept it again for this long."))
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("queue manager"), limit_choices_to={"role__in": ["vendor_admin", "channel_manager"]},
+        help_text=_("Told about breaches of leads no partner holds (and of partners without a channel manager)."))
+
+    class Meta:
+        verbose_name = _("queue service level")
+        verbose_name_plural = _("queue service levels")
+        constraints = [
+            models.CheckConstraint(name="service_level_reminder_percent",
+                                   condition=Q(remind_at_percent__gte=1, remind_at_percent__lte=99)),
+        ]
+
+    def __str__(self):
+        return str(self.queue)
+
+
+class LeadClock(models.Model):
+    """The running service-level clock of one lead: when its reminder, deadline and recall fall (worked out in
+    business time when the clock starts) and how far up the ladder it is. `next_at` is when the next step is due
+    (None once recalled): the ladder's one indexed condition."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", _("Accept")
+        FIRST_TOUCH = "first_touch", _("First touch")
+        PROGRESS = "progress", _("Progress")
+
+    class Step(models.IntegerChoices):
+        RUNNING = 0, _("On time")
+        REMINDED = 1, _("Reminded")
+        ESCALATED = 2, _("Escalated")
+        RECALLED = 3, _("Recalled")
+
+    lead = models.OneToOneField(Lead, primary_key=True, on_delete=models.CASCADE, related_name="sla_clock")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    limit = models.PositiveIntegerField(help_text="Hours (accept, first touch) or days (progress), for the wording.")
+    started_at = models.DateTimeField()
+    remind_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    recall_at = models.DateTimeField()
+    step = models.PositiveSmallIntegerField(choices=Step.choices, default=Step.RUNNING)
+    next_at = models.DateTimeField(null=True)
+    # Bumped at each (re)start: the emails' idempotency keys name it, so a new clock's steps mail again.
+    generation = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_at"], condition=Q(next_at__isnull=False), name="leadclock_next_idx")]
+        constraints = [
+            models.CheckConstraint(name="leadclock_step_range", condition=Q(step__gte=0, step__lte=3)),
+        ]
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.kind} step {self.step}"
+
+
+class LeadClaimBlock(models.Model):
+    """A recalled lead's former owner may not accept it again until `until` (the queue's cool-down)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="claim_blocks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lead", "user"], name="claim_block_unique")]
+
+    def __str__(self):
+        return f"{self.lead_id}/{self.user_id} until {self.until}"

@@ -28,3 +28,12 @@ def web_form_submission_prune_task():
     from .services import web_form_submission_prune
 
     return web_form_submission_prune()
+
+
+@shared_task(ignore_result=True)
+def sla_ladder_run_task():
+    """Beat, every 5 minutes: reminders, escalations and recalls of leads past their service levels (issue 13).
+    Safe to run twice or on two workers at once: each step and each email happens once."""
+    from .services import sla_ladder_run
+
+    return sla_ladder_run()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import access
 from prm_portal.core.errors import InvalidTransition
+from prm_portal.core.events import event_sentence
 from prm_portal.core.models import Resource
 from prm_portal.core.selectors import activity_list_for, resource_list_for
 from prm_portal.core.services import recent_item_touch
@@ -31,7 +32,9 @@ from .selectors import (
     lead_import_get_for_user,
     lead_list_visible_to,
     lead_owner_choices_for,
+    lead_preview_get_for_user,
     queue_choices_for,
+    sla_breach_list_visible_to,
 )
 
 PAGE_SIZE = 50
@@ -54,7 +57,8 @@ def _list_context(request):
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "view": view, "status": status, "can_manage": permissions.can_manage(request.user),
-            "claimable": lead_claimable_ids(user=request.user, leads=page.object_list, queue_ids=queue_ids)}
+            "claimable": lead_claimable_ids(user=request.user, leads=page.object_list, queue_ids=queue_ids),
+            "clocks": services.sla_clocks_for(leads=page.object_list)}  # time left on each lead (issue 13)
 
 
 @login_required
@@ -109,6 +113,14 @@ def lead_detail(request, pk):
     opportunity = getattr(lead, "opportunity", None) if lead.status == Lead.Status.CONVERTED else None
     context["opportunity"] = opportunity
     return render(request, "leads/lead_detail.html", context)
+
+
+@login_required
+def lead_preview(request, pk):
+    """A queue lead before Accept: company, country, industry, size, source and need; the contact details come with
+    the lead once accepted. Members of the lead's queue only (anyone else: 404)."""
+    lead = lead_preview_get_for_user(user=request.user, pk=pk)
+    return render(request, "leads/lead_preview.html", {"lead": lead})
 
 
 @login_required
@@ -304,6 +316,19 @@ def lead_web_form_thanks(request):
 
 
 lead_web_form_thanks.prm_always_open = True
+
+
+@login_required
+def sla_breaches(request):
+    """A channel manager's view of service-level breaches: escalations, recalls and re-routings of the leads of
+    the partners they manage (and of leads waiting in queues), newest first."""
+    if not permissions.can_manage(request.user):
+        raise Http404
+    page = Paginator(sla_breach_list_visible_to(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    leads = lead_list_visible_to(user=request.user).in_bulk([event.object_id for event in page.object_list])
+    rows = [{"event": event, "lead": leads.get(event.object_id),
+             "sentence": event_sentence(event, viewer=request.user)} for event in page.object_list]
+    return render(request, "leads/sla_breaches.html", {"page": page, "rows": rows})
 
 
 @login_required

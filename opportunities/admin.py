@@ -16,7 +16,13 @@ from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 @admin.register(Stage)
 class StageAdmin(PortalModelAdmin):
-    list_display = ["name", "probability", "kind", "order"]
+    list_display = ["name", "name_here", "probability", "kind", "order"]
+    fields = ["name", "names", "code", "probability", "kind", "order"]
+    readonly_fields = ["code"]
+
+    @admin.display(description=_("name in your language"))
+    def name_here(self, obj):
+        return obj.label
     list_editable = ["probability", "kind", "order"]
 
     def save_model(self, request, obj, form, change):

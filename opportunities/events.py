@@ -14,3 +14,16 @@ class OpportunityEvent(EventType):
 
     def shows_changes(self):
         return self is OpportunityEvent.UPDATED
+
+    def prepare(self, params, *, event, viewer):
+        """The events keep the stage's name as it was; the reader sees it in their language (Stage.label)."""
+        keys = [k for k in ("stage", "old_stage", "new_stage") if k in params]
+        if not keys:
+            return
+        from .models import Stage
+
+        stages = {s.name: s for s in Stage.objects.filter(name__in=[params[k] for k in keys])}
+        for key in keys:
+            stage = stages.get(params[key])
+            if stage is not None:
+                params[key] = stage.label

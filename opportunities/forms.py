@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from prm_portal.core.models import Resource
 from prm_portal.core.uploads import validate_upload
@@ -68,7 +69,7 @@ class ResourceForm(PortalForm):
         choices=[(Resource.Kind.NOTE, _("Comment or note")), (Resource.Kind.LINK, _("Link")),
                  (Resource.Kind.FILE, _("File"))],
     )
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    title = forms.CharField(label=pgettext_lazy("resource title", "Title"), max_length=200, required=False)
     body = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
     file = forms.FileField(label=_("File"), required=False, validators=[validate_upload])

@@ -2,16 +2,43 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+# The default stages' names, translated through the catalogs like any other string, keyed by the stable code the
+# row keeps whatever an admin later calls it. English is the key's own name.
+DEFAULT_STAGE_NAMES = {
+    "prospecting": _("Prospecting"),
+    "qualification": _("Qualification"),
+    "needs_analysis": _("Needs analysis"),
+    "proposal": _("Proposal"),
+    "negotiation": _("Negotiation"),
+    "closed_won": _("Closed won"),
+    "closed_lost": _("Closed lost"),
+}
 
 
 class Stage(models.Model):
+    """One step of the sales pipeline. People read `label`: the name an admin gave it in the viewer's language
+    (`names`), else the portal's own translation of a default stage the admin has not renamed, else `name`."""
+
     class Kind(models.TextChoices):
         OPEN = "open", _("Open")
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    code = models.SlugField(
+        _("code"), max_length=40, unique=True, null=True, blank=True,
+        help_text=_("Set on the default stages, whose names come translated with the portal; empty on a stage "
+                    "added here."),
+    )
+    name = models.CharField(_("name"), max_length=80, unique=True,
+                            help_text=_("In English; also shown in a language the stage has no name in."))
+    names = models.JSONField(
+        _("names in other languages"), default=dict, blank=True,
+        help_text=_('The name per language code, e.g. {"cs": "Vyhledávání", "es": "Prospección", "pl": '
+                    '"Poszukiwanie"}; a language left out shows the translation the portal has, or the name.'),
+    )
     probability = models.PositiveSmallIntegerField(_("probability (%)"))
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices, default=Kind.OPEN)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -23,7 +50,39 @@ class Stage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.probability} %)"
+        return f"{self.label} ({self.probability} %)"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        languages = dict(settings.LANGUAGES)
+        names = self.names if self.names is not None else {}
+        if not isinstance(names, dict) or not all(
+            isinstance(k, str) and k in languages and isinstance(v, str) for k, v in names.items()
+        ):
+            raise ValidationError({"names": _("Give one name per language code (%(codes)s), each as text.")
+                                   % {"codes": ", ".join(languages)}})
+        self.names = {k: v.strip() for k, v in names.items() if v.strip()}
+
+    def label_in(self, language) -> str:
+        """The stage's name for a reader of `language` (a code such as "cs" or "pt-br")."""
+        base = (language or settings.LANGUAGE_CODE).split("-")[0]
+        edited = (self.names or {}).get(base) or (self.names or {}).get(language or "")
+        if edited:
+            return edited
+        default = DEFAULT_STAGE_NAMES.get(self.code or "")
+        if default is not None:
+            with translation.override("en"):
+                untouched = str(default) == self.name
+            if untouched:
+                with translation.override(language):
+                    return str(default)
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the active language."""
+        return self.label_in(translation.get_language())
 
 
 class CustomerAccount(models.Model):

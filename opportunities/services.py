@@ -13,14 +13,14 @@ from .events import OpportunityEvent
 from .models import CustomerAccount, CustomerContact, Opportunity, Stage
 
 DEFAULT_STAGES = [
-    # name, probability, kind
-    ("Prospecting", 10, Stage.Kind.OPEN),
-    ("Qualification", 20, Stage.Kind.OPEN),
-    ("Needs analysis", 40, Stage.Kind.OPEN),
-    ("Proposal", 60, Stage.Kind.OPEN),
-    ("Negotiation", 80, Stage.Kind.OPEN),
-    ("Closed won", 100, Stage.Kind.WON),
-    ("Closed lost", 0, Stage.Kind.LOST),
+    # name, probability, kind, code (models.DEFAULT_STAGE_NAMES translates the name by its code)
+    ("Prospecting", 10, Stage.Kind.OPEN, "prospecting"),
+    ("Qualification", 20, Stage.Kind.OPEN, "qualification"),
+    ("Needs analysis", 40, Stage.Kind.OPEN, "needs_analysis"),
+    ("Proposal", 60, Stage.Kind.OPEN, "proposal"),
+    ("Negotiation", 80, Stage.Kind.OPEN, "negotiation"),
+    ("Closed won", 100, Stage.Kind.WON, "closed_won"),
+    ("Closed lost", 0, Stage.Kind.LOST, "closed_lost"),
 ]
 
 # Fields opportunity_update may change, recorded old → new on the timeline.
@@ -44,8 +44,8 @@ def stages_ensure_default(*, using="default") -> int:
     if Stage.objects.using(using).exists():
         return 0
     Stage.objects.using(using).bulk_create(
-        Stage(name=name, probability=probability, kind=kind, order=order)
-        for order, (name, probability, kind) in enumerate(DEFAULT_STAGES, start=1)
+        Stage(name=name, probability=probability, kind=kind, order=order, code=code)
+        for order, (name, probability, kind, code) in enumerate(DEFAULT_STAGES, start=1)
     )
     return len(DEFAULT_STAGES)
 
@@ -196,7 +196,7 @@ def opportunity_stage_change(*, actor, opportunity, stage, expected_version=None
     _require_change(actor, locked)
     version_check(locked, expected_version)
     if locked.stage_id == stage.pk:
-        raise InvalidTransition(_("The opportunity is already at stage %(stage)s.") % {"stage": stage.name})
+        raise InvalidTransition(_("The opportunity is already at stage %(stage)s.") % {"stage": stage.label})
     _stage_move(actor=actor, opportunity=locked, stage=stage)
     return locked
 

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from prm_portal.core.csvutil import csv_row as _row
@@ -52,13 +52,13 @@ def _next_url(request, fallback=None):
 
 
 COLUMNS = [
-    ("name", _lazy("Name")),
-    ("customer", _lazy("Customer account")),
-    ("stage", _lazy("Stage")),
-    ("amount", _lazy("Amount")),
-    ("close_date", _lazy("Close date")),
-    ("owner", _lazy("Owner")),
-    ("partner", _lazy("Partner account")),
+    ("name", gettext_lazy("Name")),
+    ("customer", gettext_lazy("Customer account")),
+    ("stage", gettext_lazy("Stage")),
+    ("amount", gettext_lazy("Amount")),
+    ("close_date", gettext_lazy("Close date")),
+    ("owner", gettext_lazy("Owner")),
+    ("partner", gettext_lazy("Partner account")),
 ]
 
 

@@ -21,10 +21,16 @@ urlpatterns = [
     path("api/referrals/", include("referrals.api_urls")),
     path("api/leads/", include("leads.api")),
     path("partners/setup/sharing/", include("sharing.urls")),  # the wizard sits under Setup → Partners
+    path("partners/profile/api-tokens/", include("prm_portal.core.apitoken_urls")),  # one's own API tokens
     path("partners/", include("accounts.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("referrals/", include("referrals.urls")),
+    path("registrations/", include("registrations.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("api/registrations/", include("registrations.api")),
+    path("find/", include("finder.urls")),  # the public partner finder: no sign-in
+    path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),
 ]
 

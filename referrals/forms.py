@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import access
 from accounts.models import PartnerAccount, PartnerLocation
@@ -31,7 +32,8 @@ class TeamRowsMixin:
     def add_team_rows(self, required_first=False):
         for i in range(self.team_rows):
             req = required_first and i == 0
-            self.fields[f"team_{i}_name"] = forms.CharField(label=_("Name"), max_length=200, required=req)
+            self.fields[f"team_{i}_name"] = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=200,
+                                                            required=req)
             self.fields[f"team_{i}_phone"] = forms.CharField(label=_("Phone"), max_length=40, required=req)
             self.fields[f"team_{i}_email"] = forms.EmailField(label=_("Email"), required=req)
 
@@ -82,7 +84,7 @@ class DeclineForm(forms.Form):
 
 
 class TeamMemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=200)
     phone = forms.CharField(label=_("Phone"), max_length=40)
     email = forms.EmailField(label=_("Email"))
 

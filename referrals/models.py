@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 FLAME_HOURS = 72
 
@@ -15,13 +16,13 @@ FLAME_HOURS = 72
 class SalesStage(models.TextChoices):
     """The standard sales stages (E10); `SALES_STAGE_PERCENT` gives each its percentage."""
 
-    CREATED = "created", _("Created")
-    ACCEPTED = "accepted", _("Accepted")
+    CREATED = "created", pgettext_lazy("sales stage", "Created")
+    ACCEPTED = "accepted", pgettext_lazy("sales stage", "Accepted")
     SECURING_LOE = "securing_loe", _("Securing customer LOE")
     DATA_COLLECTION = "data_collection", _("Data collection")
     PREPARING_REPORT = "preparing_report", _("Preparing assessment report")
     PRESENT_TO_CUSTOMER = "present_to_customer", _("Present to customer")
-    WON = "won", _("Won")
+    WON = "won", pgettext_lazy("sales stage", "Won")
 
 
 SALES_STAGE_PERCENT = {
@@ -217,7 +218,7 @@ class TeamMember(models.Model):
     """Someone working on the referral (E3, E6, E9); linked to a portal user when the email is one of the partner's."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="team_members")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=200)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     user = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import access
@@ -48,7 +48,7 @@ from .selectors import (
 
 TAB_LABELS = {
     "marketplace": gettext_lazy("Marketplace"),
-    "qualified": gettext_lazy("Qualified"),
+    "qualified": pgettext_lazy("referral tab", "Qualified"),
     "favorites": gettext_lazy("Favorites"),
     "outbound": gettext_lazy("Outbound"),
     "closed": gettext_lazy("Closed"),
@@ -378,10 +378,10 @@ def referral_send(request):
     matches = []
     if request.method == "POST" and form.is_valid():
         inquiry = form.inquiry()
-        matches = partner_match_for_inquiry(
+        matches = partner_match_for_inquiry(  # among the partners this person manages, as Send itself does
             keywords=inquiry["keywords"], need=inquiry["need"], company_size=inquiry["customer_size"],
             industry=inquiry["customer_industry"], city=inquiry["customer_city"],
-            country=inquiry["customer_country"])
+            country=inquiry["customer_country"], among=form.fields["partner"].queryset)
         if "preview" not in request.POST:
             partner = form.cleaned_data.get("partner")
             try:

@@ -488,7 +488,7 @@ def _charts(d: Dashboard) -> dict:
         title=_("Open pipeline by stage"),
         series=[_("Amount")],
         bars=[
-            Bar(f"{s.name} ({s.probability} %)", [a], [f"{_money(a, d.currency)} · {n}"])
+            Bar(f"{s.label} ({s.probability} %)", [a], [f"{_money(a, d.currency)} · {n}"])
             for s, n, a in open_stages
         ],
         note=", ".join(_money(a, c) for c, a in sorted(d.other_currencies.items())),

@@ -40,6 +40,17 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
 
 
+@pytest.fixture(autouse=True)
+def _prm_state_forgotten():
+    """The access policy remembers in-process that PRM is on (it never goes off again); each test has its own
+    database, so each starts from a process that has seen nothing."""
+    from accounts import access
+
+    access.prm_state_forget()
+    yield
+    access.prm_state_forget()
+
+
 @pytest.fixture
 def password():
     return PASSWORD
@@ -109,6 +120,23 @@ def granted_channel_manager(vendor_admin, partner_a):
                           role=User.Role.CHANNEL_MANAGER)
     partner_account_share(actor=vendor_admin, partner_account=partner_a, user=manager)
     return manager
+
+
+@pytest.fixture
+def read_only_partner(vendor_admin, prm_enabled, other_channel_manager, django_capture_on_commit_callbacks):
+    """A user of partner C, which sharing rules give READ-ONLY access to every lead, opportunity and referral."""
+    from accounts.models import RecordType
+    from sharing.selectors import RuleDraft
+    from sharing.services import sharing_apply
+
+    partner_c = PartnerAccountFactory(name="Gamma Shared", owner=other_channel_manager)
+    user = PartnerUserFactory(email="rep@gamma.example", first_name="Gil", last_name="Gamma",
+                              partner_account=partner_c)
+    types = [RecordType.LEAD, RecordType.OPPORTUNITY, RecordType.REFERRAL]
+    with django_capture_on_commit_callbacks(execute=True):
+        sharing_apply(actor=vendor_admin, record_types=types,
+                      rules=[RuleDraft(record_type=t, partner_account=partner_c.pk) for t in types])
+    return user
 
 
 @pytest.fixture

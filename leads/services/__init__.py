@@ -24,7 +24,16 @@ from .imports import (
     lead_import_sweep,
 )
 from .records import lead_convert, lead_reassign, lead_resource_add, lead_update
-from .routing import EDITABLE_FIELDS, lead_create, round_robin_next, routing_rules, rule_matches
+from .routing import (
+    EDITABLE_FIELDS,
+    eligible_user_ids,
+    lead_create,
+    nearest_partner,
+    round_robin_next,
+    routing_rules,
+    rule_matches,
+)
+from .sla import sla_clock_start, sla_clocks_for, sla_ladder_run, sla_lead_touched
 from .webform import WebFormAlreadySent, WebFormRateLimited, lead_web_form_submit, web_form_submission_prune
 
 __all__ = [
@@ -34,4 +43,6 @@ __all__ = [
     "round_robin_next", "routing_rules", "rule_matches",
     "ImportFileError", "lead_import_claim", "lead_import_read", "lead_import_sweep",
     "WebFormAlreadySent", "WebFormRateLimited", "lead_web_form_submit", "web_form_submission_prune",
+    "eligible_user_ids", "nearest_partner", "sla_clock_start", "sla_clocks_for", "sla_ladder_run",
+    "sla_lead_touched",
 ]

@@ -16,6 +16,7 @@ from ..events import LeadEvent
 from ..models import Lead
 from .claims import _quota_acquire, _quota_lock, _quota_release
 from .routing import EDITABLE_FIELDS, _assignee_label
+from .sla import sla_clock_start, sla_clock_stop, sla_lead_touched
 
 # --- Edit (C5) ----------------------------------------------------------------------------------------------------
 
@@ -65,6 +66,7 @@ def lead_update(*, actor, lead, expected_version=None, **fields) -> Lead:
     lead.save()
     event = LeadEvent.STATUS_CHANGED if set(changes) == {"status"} else LeadEvent.UPDATED
     activity_record(target=lead, event=event, actor=actor, partner_account=lead.partner_account, changes=changes)
+    sla_lead_touched(lead=lead)  # a touch: the service-level clock starts again (or stops with a closed lead)
     return lead
 
 
@@ -101,6 +103,8 @@ def _assign_one(*, actor, lead, owner, queue, batch, expected_version=None):
         lead.owner, lead.queue, lead.partner_account = None, queue, None
     version_bump(lead)
     lead.save()
+    if queue is None or sla_clock_start(lead=lead, kind="accept") is None:  # given to a person by staff: no clock
+        sla_clock_stop(lead=lead)
     activity_record(
         target=lead, event=LeadEvent.REASSIGNED, actor=actor, partner_account=lead.partner_account, batch=batch,
         previous_partner=before_partner, changes={"owner": [before, _assignee_label(lead)]},
@@ -185,6 +189,7 @@ def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None,
     lead.status = Lead.Status.CONVERTED
     version_bump(lead)
     lead.save()
+    sla_clock_stop(lead=lead)
     activity_record(
         target=lead, event=LeadEvent.CONVERTED, actor=actor, partner_account=lead.partner_account,
         opportunity=opportunity.pk, changes={"status": [old, Lead.Status.CONVERTED.value]},
@@ -195,10 +200,14 @@ def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None,
 # --- Resources (C10) ---------------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def lead_resource_add(*, actor, lead, kind, title, body="", url="", file=None):
+    """A note, link or file on the lead; for an accepted lead it is a touch (its service-level clock restarts)."""
     from prm_portal.core.services import resource_add
 
     if not access.target_can_change(actor, lead):
         raise NotPermitted(_("You may look at this lead but not add to it."))
-    return resource_add(actor=actor, target=lead, kind=kind, title=title, body=body, url=url, file=file,
-                        partner_account=lead.partner_account)
+    resource = resource_add(actor=actor, target=lead, kind=kind, title=title, body=body, url=url, file=file,
+                            partner_account=lead.partner_account)
+    sla_lead_touched(lead=Lead.objects.select_for_update().get(pk=lead.pk))
+    return resource

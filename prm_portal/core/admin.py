@@ -3,8 +3,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .apitokens import api_token_revoke
 from .events import event_sentence
-from .models import ActivityEvent, EmailTemplate, OutboxMessage, Resource
+from .models import ActivityEvent, ApiToken, EmailTemplate, OutboxMessage, Resource
 from .outbox import outbox_retry
 
 
@@ -114,3 +115,40 @@ class ActivityEventAdmin(admin.ModelAdmin):
 class ResourceAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "content_type", "object_id", "created_by", "created_at"]
     list_filter = ["kind"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every person's API tokens (vendor admins: the admin site lets no one else in here). Nothing is made or edited
+    here (a person makes their own on their profile, and the secret is never stored); "Revoke" stops a token at once."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+    fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The list's "Revoke" action, never the form: a token's page is read-only.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(actor=request.user, token=token)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d token is revoked.", "%(count)d tokens are revoked.", revoked) % {"count": revoked},
+            messages.SUCCESS if revoked else messages.WARNING,
+        )

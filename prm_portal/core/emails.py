@@ -17,13 +17,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import EmailTemplate, OutboxMessage
+from .notify import notification_route, notification_unsubscribe_url
 from .outbox import PermanentDeliveryError, outbox_deliverer, outbox_enqueue_many
 
 logger = logging.getLogger(__name__)
 
 
-def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
-    """Write one email to the outbox in the caller's transaction; it is sent after commit, once per key."""
+def email_enqueue(*, template_key, to, context, idempotency_key, language="en", kind=None, user=None):
+    """Write one email to the outbox in the caller's transaction; it is sent after commit, once per key.
+
+    `kind` (a kind registered in core.notify; default: the one registered for the template) and `user` (the
+    recipient, when they have an account; default: the account with the `to` address) let the recipient's
+    preference decide: at once, as an item of their daily digest, or not at all. Mandatory kinds always go."""
     email_enqueue_many(
         [
             {
@@ -32,6 +37,8 @@ def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
                 "context": context,
                 "idempotency_key": idempotency_key,
                 "language": language,
+                "kind": kind,
+                "user": user,
             }
         ]
     )
@@ -40,15 +47,21 @@ def email_enqueue(*, template_key, to, context, idempotency_key, language="en"):
 def email_enqueue_many(messages):
     """Write many emails (dicts of email_enqueue's arguments) to the outbox in one statement per thousand, with one
     doorbell on commit: a set-based service that closes thousands of records in one transaction queues their
-    emails without one statement or one hook each."""
+    emails without one statement or one hook each. Each recipient's notification preference is applied first
+    (core.notify's router: digest items and turned-off kinds leave the list; one query when nobody chose either)."""
     outbox_enqueue_many(
         kind=OutboxMessage.Kind.EMAIL,
-        messages=[(message["idempotency_key"], _payload(**message)) for message in messages],
+        messages=[(message["idempotency_key"], _payload(**message)) for message in notification_route(messages)],
     )
 
 
-def _payload(*, template_key, to, context, idempotency_key, language="en"):
-    return {"template_key": template_key, "to": to, "context": context, "language": language}
+def _payload(*, template_key, to, context, idempotency_key, language="en", kind=None, user=None):
+    payload = {"template_key": template_key, "to": to, "context": context, "language": language}
+    if kind:
+        payload["kind"] = kind
+    if user is not None:
+        payload["user"] = getattr(user, "pk", user)
+    return payload
 
 
 @transaction.atomic
@@ -72,10 +85,11 @@ def _portal_context(context):
     return {"brand": brand, "portal_url": settings.PORTAL_BASE_URL, **context}
 
 
-def email_render(*, template_key, context, language="en"):
-    """Return (subject, text, html) for an email, preferring the admin-edited template."""
+def email_render(*, template_key, context, language="en", time_zone=None):
+    """Return (subject, text, html) for an email, preferring the admin-edited template, in the recipient's language
+    and time zone (a tzinfo; None: the active one)."""
     ctx = _portal_context(context)
-    with translation.override(language):
+    with translation.override(language), timezone.override(time_zone or timezone.get_current_timezone()):
         custom = (
             EmailTemplate.objects.filter(key=template_key, language=language).first()
             or EmailTemplate.objects.filter(key=template_key, language="en").first()
@@ -95,6 +109,33 @@ def email_render(*, template_key, context, language="en"):
     return " ".join(subject.split()), text, html
 
 
+def _with_unsubscribe_footer(text, html, *, url, language):
+    """Every email a person may turn off says how, in its own language, whatever template (or admin edit) made it."""
+    with translation.override(language):
+        context = _portal_context({"unsubscribe_url": url})
+        text = f"{text.rstrip()}\n\n{render_to_string('emails/_unsubscribe_footer.txt', context).strip()}\n"
+        if html:
+            footer = render_to_string("emails/_unsubscribe_footer.html", context)
+            html = html.replace("</body>", f"{footer}</body>", 1) if "</body>" in html else html + footer
+    return text, html
+
+
+def _recipient_time_zone(payload):
+    """The zone the recipient reads times in: the payload's `time_zone`, else their account's, else the portal's."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth import get_user_model
+
+    from .middleware import time_zone_for
+
+    if payload.get("time_zone"):
+        return time_zone_for(SimpleNamespace(time_zone=payload["time_zone"]))
+    users = get_user_model().objects.only("time_zone")
+    user = (users.filter(pk=payload["user"]).first() if isinstance(payload.get("user"), int)
+            else users.filter(email__iexact=payload.get("to", "")).first())
+    return time_zone_for(user)
+
+
 @outbox_deliverer(OutboxMessage.Kind.EMAIL)
 def email_deliver(message):
     """Render and send one outbox email; returns its subject. Raises on failure (the relay retries it), or
@@ -104,12 +145,18 @@ def email_deliver(message):
         raise PermanentDeliveryError("This email was queued before the outbox existed and its content was not kept.")
     try:
         subject, text, html = email_render(
-            template_key=payload["template_key"], context=payload["context"], language=payload.get("language", "en")
+            template_key=payload["template_key"], context=payload["context"], language=payload.get("language", "en"),
+            time_zone=_recipient_time_zone(payload),
         )
     except TemplateDoesNotExist as exc:
         raise PermanentDeliveryError(f"No email template {exc}.")
-    email = EmailMultiAlternatives(subject=subject, body=text, to=[payload["to"]],
-                                   headers={"Message-ID": message.message_id})
+    headers = {"Message-ID": message.message_id}
+    unsubscribe_url = notification_unsubscribe_url(payload)
+    if unsubscribe_url:  # RFC 2369 / RFC 8058: the mail program's own one-click button, and the link in the text
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        text, html = _with_unsubscribe_footer(text, html, url=unsubscribe_url, language=payload.get("language", "en"))
+    email = EmailMultiAlternatives(subject=subject, body=text, to=[payload["to"]], headers=headers)
     if html:
         email.attach_alternative(html, "text/html")
     try:

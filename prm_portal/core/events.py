@@ -270,3 +270,14 @@ class CoreEvent(EventType):
 
     def shows_changes(self):
         return False
+
+
+@register
+class ApiTokenEvent(EventType):
+    """A person's API tokens (prm_portal.core.apitokens): made and revoked on their page, or revoked in the admin."""
+
+    CREATED = "core.api_token_created", _("%(actor)s created the API token “%(name)s”")
+    REVOKED = "core.api_token_revoked", _("%(actor)s revoked the API token “%(name)s”")
+
+    def shows_changes(self):
+        return False

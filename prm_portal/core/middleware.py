@@ -1,7 +1,9 @@
-"""The user's own language for the portal (G5). The access gates are accounts.middleware's."""
+"""The user's own language and time zone for the portal (G5). The access gates are accounts.middleware's."""
+
+import zoneinfo
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 class UserLanguageMiddleware:
@@ -24,3 +26,33 @@ class UserLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+def time_zone_for(user):
+    """The zone a person reads times in: their own (User.time_zone), else the portal's TIME_ZONE."""
+    name = getattr(user, "time_zone", "") or ""
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+class UserTimeZoneMiddleware:
+    """Pages show dates and times in the signed-in person's time zone (templates convert aware datetimes to the
+    active zone); everyone else sees the portal's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(time_zone_for(user))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

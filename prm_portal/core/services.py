@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .events import CoreEvent, require_registered
+from .listeners import event_listeners_notify
 from .models import ActivityEvent, RecentItem
 
 RECENT_ITEMS_KEPT = 10
@@ -20,7 +21,7 @@ def activity_record(*, target, event, actor=None, partner_account=None, **data):
     version = getattr(target, "version", None)
     if isinstance(version, int) and "version" not in data:
         data["version"] = version
-    return ActivityEvent.objects.create(
+    event_row = ActivityEvent.objects.create(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
         verb=code,
@@ -28,11 +29,42 @@ def activity_record(*, target, event, actor=None, partner_account=None, **data):
         partner_account=partner_account,
         data=data,
     )
+    event_listeners_notify(event_row)  # webhooks and other listeners above the record apps, same transaction
+    return event_row
+
+
+# The upsert and the trim in one statement: the trim keeps the touched row (its id, whatever the snapshot says of
+# its time) and the newest others, RECENT_ITEMS_KEPT in all.
+_RECENT_ITEM_TOUCH_SQL = """
+WITH touched AS (
+    INSERT INTO core_recentitem (user_id, content_type_id, object_id, label, url, touched_at)
+    VALUES (%(user)s, %(ct)s, %(object)s, %(label)s, %(url)s, %(now)s)
+    ON CONFLICT (user_id, content_type_id, object_id)
+    DO UPDATE SET label = EXCLUDED.label, url = EXCLUDED.url, touched_at = EXCLUDED.touched_at
+    RETURNING id
+)
+DELETE FROM core_recentitem r
+WHERE r.user_id = %(user)s AND r.id NOT IN (SELECT id FROM touched) AND r.id NOT IN (
+    SELECT k.id FROM core_recentitem k
+    WHERE k.user_id = %(user)s AND NOT (k.content_type_id = %(ct)s AND k.object_id = %(object)s)
+    ORDER BY k.touched_at DESC LIMIT %(others)s
+)
+"""
 
 
 def recent_item_touch(*, user, target, label, url):
-    """Put `target` at the top of the user's Recent Items and keep the list short: two statements, an upsert
-    and a trim (this runs on every claim and every record opened)."""
+    """Put `target` at the top of the user's Recent Items and keep the list short (this runs on every claim and
+    every record opened): one statement on PostgreSQL, an upsert and a trim elsewhere."""
+    from django.db import connection
+
+    content_type_id = ContentType.objects.get_for_model(target).pk
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_RECENT_ITEM_TOUCH_SQL, {
+                "user": user.pk, "ct": content_type_id, "object": target.pk, "label": str(label)[:200], "url": url,
+                "now": timezone.now(), "others": RECENT_ITEMS_KEPT - 1,
+            })
+        return
     RecentItem.objects.bulk_create(
         [
             RecentItem(

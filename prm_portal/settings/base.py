@@ -29,13 +29,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the form renderer below finds Django's own widget templates through the app
     "allauth",
     "allauth.account",
     "guardian",
     "django_celery_beat",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Redoc's files, served by us (the API docs work offline)
     "prm_portal.core",
@@ -43,8 +44,12 @@ INSTALLED_APPS = [
     "leads",
     "opportunities",
     "referrals",
+    "finder",  # the public partner finder (above the record apps)
     "sharing",
+    "registrations",  # deal registration before the deal, channel conflicts (above the record apps)
+    "webhooks",  # signed webhooks through the outbox
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "prm_portal.core.middleware.UserLanguageMiddleware",
+    "prm_portal.core.middleware.UserTimeZoneMiddleware",  # dates and times in the person's own time zone
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.PortalAccessMiddleware",
@@ -86,6 +92,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Forms render with the project's templates, so templates/django/forms/ marks required fields everywhere (the label's
+# asterisk, aria-required on the widget) without touching each form.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: one schema for all apps. Embedded SQLite when DATABASE_URL is unset (make run).
 DATABASES = {
@@ -163,6 +173,8 @@ ANONYMOUS_USER_NAME = None
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("cs", _("Czech")), ("es", _("Spanish")), ("pl", _("Polish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers follow the active language (Django's formats), with the portal's English short formats.
+FORMAT_MODULE_PATH = ["prm_portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -244,8 +256,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.web_form_submission_prune_task",
         "schedule": crontab(minute=41),
     },
+    "finder-submissions-prune": {
+        "task": "finder.tasks.finder_submission_prune_task",
+        "schedule": crontab(minute=43),
+    },
     "referrals-expire-overdue": {
         "task": "referrals.tasks.referral_expire_overdue_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "registrations-lapse-overdue": {  # protections that ended lapse; a reminder goes out before (H3)
+        "task": "registrations.tasks.registration_lapse_overdue_task",
+        "schedule": crontab(minute=23),
+    },
+    "leads-sla-ladder": {  # reminders, escalations and recalls of leads past their queue's service levels
+        "task": "leads.tasks.sla_ladder_run_task",
+        "schedule": timedelta(minutes=5),
+    },
+    "notifications-digests": {  # each person's daily digest, at their time in their time zone
+        "task": "notifications.tasks.notification_digest_send_due_task",
         "schedule": crontab(minute="*/15"),
     },
     "beat-heartbeat": {  # /readyz fails when beat has not had this run for HEALTH_BEAT_MAX_AGE_SECONDS
@@ -256,32 +284,67 @@ CELERY_BEAT_SCHEDULE = {
 # Referrals left in Received this many days close as Expired (E4); a reminder goes out two days before.
 REFERRAL_EXPIRY_DAYS = env.int("REFERRAL_EXPIRY_DAYS", default=14)
 REFERRAL_REMINDER_DAYS_BEFORE = env.int("REFERRAL_REMINDER_DAYS_BEFORE", default=2)
+# Deal registrations (H3): an approval protects the deal this many days unless it is extended; a reminder goes out
+# this many days before the protection lapses.
+REGISTRATION_PROTECTION_DAYS = env.int("REGISTRATION_PROTECTION_DAYS", default=90)
+REGISTRATION_REMINDER_DAYS_BEFORE = env.int("REGISTRATION_REMINDER_DAYS_BEFORE", default=7)
+# Webhooks (H5): HTTPS endpoints only (WEBHOOK_ALLOW_HTTP_LOCALHOST lets tests use http://127.0.0.1); each attempt
+# may take WEBHOOK_TIMEOUT_SECONDS; an endpoint failing for WEBHOOK_DISABLE_AFTER_HOURS without a success is
+# disabled and its owner told. Retries: exponential backoff for about a day (webhooks.services).
+WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_DISABLE_AFTER_HOURS = env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24)
 
-# --- REST API
+# --- REST API (prm_portal.core: api = the error body and schema, throttles, apitokens = the tokens)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "prm_portal.core.apitokens.ApiTokenAuthentication",  # first: a refused token answers 401 + WWW-Authenticate
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "accounts.api_permissions.PortalGate",  # the pages' gates hold for tokens too
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per token (token clients), per user (sessions), per address (anonymous); counted in the default cache, whose
+    # outage lets requests through rather than failing them.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "prm_portal.core.throttles.ApiBurstRateThrottle",
+        "prm_portal.core.throttles.ApiSustainedRateThrottle",
+        "prm_portal.core.throttles.ApiAnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "burst": env("API_THROTTLE_BURST", default="60/min"),
+        "user": env("API_THROTTLE_USER", default="1000/hour"),
+        "anon": env("API_THROTTLE_ANON", default="100/hour"),
+    },
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "prm_portal.core.api.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "prm_portal.core.api.PortalAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PRM Portal API",
-    "DESCRIPTION": "Partner relationship management: leads, opportunities and referrals.",
+    "DESCRIPTION": (
+        "Partner relationship management: leads, opportunities and referrals.\n\n"
+        "Authenticate with a token from Profile → API tokens: `Authorization: Bearer <token>`. Every error answers "
+        "`{detail, code}` (400 adds `errors` per field). Lists are ordered by `updated_at`, then `id`: pass the last "
+        "`updated_at` you saw as `updated_after` to fetch what changed since. A record's ETag is its version: send it "
+        "as `If-Match` with a change, and a change made meanwhile answers 412."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",  # no CDN
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "accounts.api_permissions.PortalGate"],
+    "COMPONENT_SPLIT_REQUEST": True,  # what a client sends and what it reads are described apart (read-only fields)
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],  # the contract is JSON (forms serve the browsable API)
+    "WEBHOOKS": [f"webhooks.schema.{name}" for name in ("LEAD", "REFERRAL", "REGISTRATION", "CONFLICT")],  # H5
     "ENUM_NAME_OVERRIDES": {
         "DeclineReasonEnum": "referrals.models.Referral.DeclineReason",
         "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "ReferralTypeEnum": "referrals.models.Referral.Type",
         "LeadStatusEnum": "leads.models.Lead.Status",
+        "SalesStageEnum": "referrals.models.SalesStage",
     },
 }
 
@@ -306,6 +369,13 @@ LEADS_IMPORT_MAX_ATTEMPTS = env.int("LEADS_IMPORT_MAX_ATTEMPTS", default=3)
 LEADS_WEB_FORM_RATE_LIMIT = env.int("LEADS_WEB_FORM_RATE_LIMIT", default=10)
 LEADS_WEB_FORM_RATE_WINDOW_SECONDS = env.int("LEADS_WEB_FORM_RATE_WINDOW_SECONDS", default=600)
 LEADS_WEB_FORM_DESCRIPTION_MAX_LENGTH = 5000
+# Public partner finder (/find/): inquiries accepted per source address and per customer email per window; the
+# quickest a person fills the form in; the most partners one inquiry is offered to, one after another.
+FINDER_RATE_LIMIT_PER_ADDRESS = env.int("FINDER_RATE_LIMIT_PER_ADDRESS", default=10)
+FINDER_RATE_LIMIT_PER_EMAIL = env.int("FINDER_RATE_LIMIT_PER_EMAIL", default=5)
+FINDER_RATE_WINDOW_SECONDS = env.int("FINDER_RATE_WINDOW_SECONDS", default=3600)
+FINDER_FORM_MIN_SECONDS = env.int("FINDER_FORM_MIN_SECONDS", default=3)
+FINDER_INQUIRY_MAX_OFFERS = env.int("FINDER_INQUIRY_MAX_OFFERS", default=5)
 # Partner files (resources): the largest file, and the types accepted (by extension AND by content).
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=10 * 1024 * 1024)
 RESOURCE_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "gif", "txt", "csv", "docx", "xlsx", "pptx", "odt", "ods",
@@ -328,6 +398,10 @@ CSP_RELAXED_POLICY = (
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Sessions are read from the cache (Redis, or the shared cache folder) and written through to the database: a
+# signed-in request costs no session query (measured by `make bench-claims`). Signing out deletes both; the
+# password hash kept in the session is still checked against the user's row on every request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Health (prm_portal.core.health): /readyz's limits.
 HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)  # per check of the cache and the broker

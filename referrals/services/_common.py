@@ -17,6 +17,30 @@ from ..selectors import partner_user_by_email
 EDITABLE_FIELDS = ("name", "estimated_close_date", "estimated_value", "notes", "crm_id", "campaign_id")
 # Deals that ask for registration after Won (E11).
 REGISTRATION_DEAL_TYPES = (Referral.DealType.SOLUTION_ASSESSMENT, Referral.DealType.CO_SELL)
+# `source` of a customer's own inquiry from the public partner finder (the finder app).
+SOURCE_FINDER = "finder"
+
+
+# --- customer inquiries an app above this one takes charge of ------------------------------------------------------
+# The public partner finder (finder app) registers itself here in its AppConfig.ready: referrals never import it.
+_inquiry_handlers = []
+
+
+def register_inquiry_handler(*, on_declined, after_expiry):
+    """`on_declined(referral)` runs in the transaction of every referral_decline; `after_expiry(now=...)` after
+    every run of referral_expire_overdue, once its batches are committed. Both must be idempotent."""
+    if (on_declined, after_expiry) not in _inquiry_handlers:
+        _inquiry_handlers.append((on_declined, after_expiry))
+
+
+def inquiry_declined(referral):
+    for on_declined, _after_expiry in _inquiry_handlers:
+        on_declined(referral)
+
+
+def inquiries_expired(*, now):
+    for _on_declined, after_expiry in _inquiry_handlers:
+        after_expiry(now=now)
 
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from prm_portal.core.events import require_registered
+from prm_portal.core.listeners import event_listeners_notify_bulk
 from prm_portal.core.models import ActivityEvent
 
 from .. import emails
@@ -18,6 +19,7 @@ from ..events import ReferralEvent
 from ..models import (
     Referral,
 )
+from ._common import inquiries_expired
 
 # --- expiry (E4) -------------------------------------------------------------------------------------------------
 
@@ -65,18 +67,22 @@ _REMIND_PG = _REMIND_PORTABLE.replace("LIMIT %s\n", "LIMIT %s FOR UPDATE SKIP LO
 EXPIRED_EVENT_DATA = {"changes": {"status": ["received", "expired"]}}
 
 
-def _expire_batch(*, now, cutoff, batch_size, content_type_id):
-    """One set-based batch in the caller's transaction; returns the expired rows."""
+def _expire_batch(*, now, cutoff, batch_size, content_type_id, ids=None):
+    """One set-based batch in the caller's transaction; returns the expired rows. `ids`: only these referrals."""
     # The same code activity_record would write: the event type's value, a parameter, never a literal.
     verb = require_registered(ReferralEvent.EXPIRED)
     params = {"now": now, "cutoff": cutoff, "batch": batch_size, "ct": content_type_id, "verb": verb,
-              "data": json.dumps(EXPIRED_EVENT_DATA)}
+              "data": json.dumps(EXPIRED_EVENT_DATA), "ids": list(ids or [])}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_EXPIRE_PG, params)
+            sql = _EXPIRE_PG if ids is None else _EXPIRE_PG.replace(
+                "LIMIT %(batch)s", "AND id = ANY(%(ids)s) LIMIT %(batch)s", 1)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         else:  # SQLite (make run): RETURNING, then the events in one bulk insert; writers are serialised anyway.
-            sql = _EXPIRE_PORTABLE.replace("%(now)s", "%s").replace("%(cutoff)s", "%s").replace("%(batch)s", "%s")
+            sql = _EXPIRE_PORTABLE if ids is None else _EXPIRE_PORTABLE.replace(
+                "LIMIT %(batch)s", "AND id IN ({}) LIMIT %(batch)s".format(",".join(str(int(i)) for i in ids)), 1)
+            sql = sql.replace("%(now)s", "%s").replace("%(cutoff)s", "%s").replace("%(batch)s", "%s")
             cursor.execute(sql, [now, now, cutoff, batch_size])
             rows = cursor.fetchall()
             ActivityEvent.objects.bulk_create([
@@ -88,15 +94,18 @@ def _expire_batch(*, now, cutoff, batch_size, content_type_id):
     return rows
 
 
-def referral_expire_overdue(*, now=None, batch_size=10000) -> int:
+def referral_expire_overdue(*, now=None, batch_size=10000, ids=None) -> int:
     """Close every referral left in Received past the expiry period as Expired and email its sender (E4, F1-F3).
 
     Works in batches, each its own transaction: one UPDATE ... RETURNING over the partial index of received
     referrals (rows locked by another worker or by a partner answering are skipped, not waited for), the
     activity events inserted from the same statement, and one email per referral queued on commit with the
     key `referral-expired-<pk>`. Running it twice, or on two workers at once, expires and emails each once.
-    Returns how many referrals this call expired.
+    Returns how many referrals this call expired. `ids` limits it to those referrals (a page or an API call that
+    reads or acts on an overdue referral expires it then and there, the same way: referral_expire_if_overdue).
     """
+    if ids is not None and not ids:
+        return 0
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.REFERRAL_EXPIRY_DAYS)
     content_type_id = ContentType.objects.get_for_model(Referral).pk
@@ -104,7 +113,8 @@ def referral_expire_overdue(*, now=None, batch_size=10000) -> int:
     total = 0
     while True:
         with transaction.atomic():
-            rows = _expire_batch(now=now, cutoff=cutoff, batch_size=batch_size, content_type_id=content_type_id)
+            rows = _expire_batch(now=now, cutoff=cutoff, batch_size=batch_size, content_type_id=content_type_id,
+                                 ids=ids)
             if not rows:
                 break
             sender_ids = {row[2] for row in rows if row[2]}
@@ -125,10 +135,41 @@ def referral_expire_overdue(*, now=None, batch_size=10000) -> int:
                 for pk, partner_id, sender_id, sender_email, sender_name, customer_name, name, rtype in rows
                 if sender_email
             )
+            # Listeners above the record apps (webhooks) hear of the batch's events, set-based, in this transaction.
+            event_listeners_notify_bulk(event=ReferralEvent.EXPIRED, model=Referral,
+                                        object_ids=[row[0] for row in rows])
             total += len(rows)
         if len(rows) < batch_size:
             break
+    if ids is None or total:  # the public finder offers its expired customers' inquiries on
+        inquiries_expired(now=now)
     return total
+
+
+def referral_is_overdue(referral, *, now=None) -> bool:
+    """Still Received after the expiry period: it expires as soon as anyone reads it or acts on it."""
+    if referral.status != Referral.Status.RECEIVED:
+        return False
+    now = now or timezone.now()
+    return referral.received_at < now - timedelta(days=settings.REFERRAL_EXPIRY_DAYS)
+
+
+def referral_expire_if_overdue(*, referral, now=None) -> bool:
+    """Expire this referral now if it is overdue, exactly as the beat's set-based run would (the same event, the
+    same email with the same idempotency key; twice, or racing the beat, expires and emails it once). Returns
+    whether this call expired it; the caller re-reads the referral to see its status."""
+    if not referral_is_overdue(referral, now=now):
+        return False
+    return referral_expire_overdue(now=now, ids=[referral.pk]) > 0
+
+
+def referrals_expire_overdue_among(queryset, *, now=None, limit=1000) -> int:
+    """Expire the overdue referrals of a queryset someone is about to read (a list page, the API's list)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.REFERRAL_EXPIRY_DAYS)
+    ids = list(queryset.filter(status=Referral.Status.RECEIVED, received_at__lt=cutoff)
+               .order_by().values_list("pk", flat=True)[:limit])
+    return referral_expire_overdue(now=now, ids=ids) if ids else 0
 
 
 def referral_remind_expiring(*, now=None, batch_size=1000) -> int:

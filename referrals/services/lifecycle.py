@@ -1,10 +1,11 @@
 """Inbound referrals: send, offer, accept, decline, work the Accepted stage, win, lose, favourite (E1-E6, E10, E13)."""
 
-
+import functools
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts import access
 from accounts.models import PartnerLocation, User
@@ -25,6 +26,7 @@ from ..models import (
 from ..selectors import partner_match_for_inquiry
 from ._common import (
     EDITABLE_FIELDS,
+    SOURCE_FINDER,
     _deal_fields,
     _lock,
     _require_partner_member,
@@ -33,7 +35,9 @@ from ._common import (
     _team_member_add,
     _text,
     _user_as_member,
+    inquiry_declined,
 )
+from .expiry import referral_expire_if_overdue
 
 # --- inbound: sending, matching, offering (E1, E13) --------------------------------------------------------------
 
@@ -41,14 +45,21 @@ from ._common import (
 def referral_send(*, actor, partner_account, location=None, referral_type, customer_name, deal_type="", need="",
                   keywords=(), customer_city="", customer_country="", customer_size="", customer_industry="",
                   customer_duns="", contact_name="", contact_phone="", contact_email="", contact_requested=False,
-                  sender_name="", sender_email="", estimated_value=None, received_at=None, inquiry=None) -> Referral:
+                  sender_name="", sender_email="", estimated_value=None, received_at=None, inquiry=None,
+                  contact_consent=False, source="") -> Referral:
     """Send an inbound referral to a partner: it arrives in Received (E1, E3).
 
     Vendor staff send any type; a partner user may pass a referral to another partner (not to their own).
     For a customer inquiry the sender is the customer (`sender_name`/`sender_email`, defaulting to the contact).
+    `source=SOURCE_FINDER` (actor None): a customer's own inquiry from the public partner finder; the finder
+    writes to the customer itself (confirmation; "choose another partner" once every match declined), so the
+    referral keeps no sender address for the decline and expiry emails.
     The location is fixed here for good (E8); the partner's users scoped to it join the team so they see it (B7).
     """
-    if actor.is_partner:
+    if actor is None:
+        if source != SOURCE_FINDER or referral_type != Referral.Type.CUSTOMER_INQUIRY:
+            raise NotPermitted(_("Only vendor staff or partners can send referrals."), code="forbidden")
+    elif actor.is_partner:
         if actor.partner_account_id == partner_account.pk:
             raise InvalidTransition(_("A partner cannot send a referral to itself."), code="validation")
     elif not actor.is_vendor_staff:
@@ -69,7 +80,7 @@ def referral_send(*, actor, partner_account, location=None, referral_type, custo
     if referral_type == Referral.Type.CUSTOMER_INQUIRY:
         sender = None
         sender_name = sender_name or contact_name or customer_name
-        sender_email = sender_email or contact_email
+        sender_email = "" if source == SOURCE_FINDER else (sender_email or contact_email)
     else:
         sender = actor
         sender_name = sender_name or str(actor)
@@ -96,6 +107,7 @@ def referral_send(*, actor, partner_account, location=None, referral_type, custo
         contact_name=contact_name,
         contact_phone=contact_phone,
         contact_email=contact_email,
+        contact_consent=bool(contact_consent),
         contact_requested_at=now if contact_requested else None,
         estimated_value=estimated_value,
         received_at=received_at or now,
@@ -127,20 +139,38 @@ def _best_location(partner_account, *, city="", country=""):
     return locations[0]
 
 
+def _offer_candidates(actor, among):
+    """The partners an offer may go to: vendor staff's own scope (a channel manager's "Best match" never picks
+    another manager's partner); the system (actor None, the public finder) names its candidates."""
+    from accounts.selectors import partner_account_list_visible_to
+
+    if actor is None:
+        if among is None:
+            raise NotPermitted(_("Only vendor staff can offer referrals."), code="forbidden")
+        return among
+    scope = partner_account_list_visible_to(user=actor)
+    return scope if among is None else scope.filter(pk__in=among.values("pk"))
+
+
 @transaction.atomic
-def referral_offer(*, actor, partner_account=None, location=None, **inquiry) -> Referral:
+def referral_offer(*, actor, partner_account=None, location=None, among=None, **inquiry) -> Referral:
     """Offer an inbound referral (E13): to the chosen partner, or else to the best-matching one.
 
     One partner at a time: a referral has one location and one 14-day clock, and a customer inquiry names one
-    partner to its customer. If no partner matches, vendor staff must choose one.
+    partner to its customer. If no partner matches, vendor staff must choose one. Vendor staff offer to the
+    partners they manage; the public finder (actor None, `source=SOURCE_FINDER`) to the candidates in `among`.
     """
-    if not actor.is_vendor_staff:
+    if actor is not None and not actor.is_vendor_staff:
         raise InvalidTransition(_("Only vendor staff can offer referrals."), code="forbidden")
+    candidates = _offer_candidates(actor, among)
+    if partner_account is not None and not candidates.filter(pk=partner_account.pk).exists():
+        raise NotPermitted(_("You can only send referrals to the partners you manage."), code="forbidden")
     if partner_account is None:
         matches = partner_match_for_inquiry(
             keywords=inquiry.get("keywords", ()), need=inquiry.get("need", ""),
             company_size=inquiry.get("customer_size", ""), industry=inquiry.get("customer_industry", ""),
             city=inquiry.get("customer_city", ""), country=inquiry.get("customer_country", ""), limit=1,
+            among=candidates,
         )
         if not matches:
             raise InvalidTransition(_("No partner's business profile matches this inquiry: choose a partner."),
@@ -150,23 +180,30 @@ def referral_offer(*, actor, partner_account=None, location=None, **inquiry) -> 
 
 
 @transaction.atomic
-def referral_offer_next(*, actor, referral) -> Referral:
-    """Offer a declined or expired inbound inquiry to the next best-matching partner not yet offered it (E13)."""
-    from accounts.selectors import partner_account_list_visible_to
+def referral_offer_next(*, actor, referral, among=None, source="") -> Referral:
+    """Offer a declined or expired inbound inquiry to the next best-matching partner not yet offered it (E13).
 
-    if not access.referral_can_review(actor, referral):
+    Vendor staff offer among the partners they manage. The system path (actor None) is the public finder's
+    automatic re-offer: `among` names the candidates (the listed partners), `source=SOURCE_FINDER`; the events
+    are the same, without an actor. Refused while another partner still has the inquiry open.
+    """
+    if actor is not None and not access.referral_can_review(actor, referral):
         raise NotPermitted(_("Only the partner's channel manager or a vendor admin can offer it on."),
                            code="forbidden")
+    candidates = _offer_candidates(actor, among)
     referral = _lock(referral)
     if referral.direction != Referral.Direction.INBOUND or referral.status not in (
             Referral.Status.DECLINED, Referral.Status.EXPIRED):
         raise InvalidTransition(_("Only a declined or expired inbound referral can be offered to another partner."),
                                 code="state")
-    offered = set(Referral.objects.filter(inquiry=referral.inquiry).values_list("partner_account_id", flat=True))
+    siblings = Referral.objects.filter(inquiry=referral.inquiry)
+    if siblings.filter(status__in=Referral.OPEN_STATUSES).exists():
+        raise InvalidTransition(_("Another partner already has this inquiry."), code="state")
+    offered = set(siblings.values_list("partner_account_id", flat=True))
     matches = partner_match_for_inquiry(
         keywords=referral.keywords, need=referral.need, company_size=referral.customer_size,
         industry=referral.customer_industry, city=referral.customer_city, country=referral.customer_country,
-        limit=1, among=partner_account_list_visible_to(user=actor), exclude=offered,
+        limit=1, among=candidates, exclude=offered,
     )
     if not matches:
         raise InvalidTransition(_("No other partner's business profile matches this inquiry."), code="state")
@@ -180,6 +217,7 @@ def referral_offer_next(*, actor, referral) -> Referral:
         contact_email=referral.contact_email, contact_requested=bool(referral.contact_requested_at),
         sender_name=referral.sender_name, sender_email=referral.sender_email,
         estimated_value=referral.estimated_value, inquiry=referral.inquiry,
+        contact_consent=referral.contact_consent, source=source,
     )
     activity_record(target=referral, event=ReferralEvent.OFFERED_TO_NEXT, actor=actor,
                     partner_account=referral.partner_account, referral=new.pk)
@@ -188,13 +226,26 @@ def referral_offer_next(*, actor, referral) -> Referral:
 
 # --- received: accept, decline (E3) ------------------------------------------------------------------------------
 
+def _expires_first(service):
+    """An action on an overdue referral first expires it (expiry.referral_expire_if_overdue), outside the action's
+    own transaction so that the expiry stays when the action is then refused ("This referral is expired")."""
+
+    @functools.wraps(service)
+    def wrapper(*, referral, **kwargs):
+        referral_expire_if_overdue(referral=referral)
+        return service(referral=referral, **kwargs)
+
+    return wrapper
+
+
+@_expires_first
 @transaction.atomic
 def referral_accept(*, actor, referral, name, estimated_value, estimated_close_date, notes, crm_id="",
                     campaign_id="", team_members=(), expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
     version_check(referral, expected_version)
-    _require_status(referral, Referral.Status.RECEIVED, action=_("accepted"))
+    _require_status(referral, Referral.Status.RECEIVED, action=pgettext("referral action", "accepted"))
     name, estimated_value, estimated_close_date, notes = _deal_fields(
         name=name, estimated_value=estimated_value, estimated_close_date=estimated_close_date, notes=notes
     )
@@ -221,12 +272,13 @@ def referral_accept(*, actor, referral, name, estimated_value, estimated_close_d
     return referral
 
 
+@_expires_first
 @transaction.atomic
 def referral_decline(*, actor, referral, reason, notes="", expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
     version_check(referral, expected_version)
-    _require_status(referral, Referral.Status.RECEIVED, action=_("declined"))
+    _require_status(referral, Referral.Status.RECEIVED, action=pgettext("referral action", "declined"))
     if reason not in Referral.DeclineReason.values:
         raise InvalidTransition(_("Choose a reason for declining."), code="validation")
     referral.status = Referral.Status.DECLINED
@@ -239,6 +291,7 @@ def referral_decline(*, actor, referral, reason, notes="", expected_version=None
                     partner_account=referral.partner_account, reason=reason,
                     changes={"status": ["received", "declined"]})
     emails.email_referral_declined(referral)
+    inquiry_declined(referral)  # the public finder offers its customers' inquiries on (same transaction)
     return referral
 
 
@@ -255,7 +308,7 @@ def referral_update(*, actor, referral, expected_version=None, **fields) -> Refe
     referral = _lock(referral)
     _require_partner_member(actor, referral)
     version_check(referral, expected_version)
-    _require_status(referral, Referral.Status.ACCEPTED, action=_("edited"))
+    _require_status(referral, Referral.Status.ACCEPTED, action=pgettext("referral action", "edited"))
     merged = {f: fields.get(f, getattr(referral, f)) for f in EDITABLE_FIELDS}
     name, value, close_date, notes = _deal_fields(
         name=merged["name"], estimated_value=merged["estimated_value"],
@@ -282,7 +335,7 @@ def referral_update(*, actor, referral, expected_version=None, **fields) -> Refe
 def referral_team_member_add(*, actor, referral, name, phone, email) -> TeamMember:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
-    _require_status(referral, *Referral.OPEN_STATUSES, action=_("changed"))
+    _require_status(referral, *Referral.OPEN_STATUSES, action=pgettext("referral action", "changed"))
     member = _team_member_add(referral, name=name, phone=phone, email=email, require_all=True)
     if member is None:
         raise InvalidTransition(_("That person is already on the team."), code="validation")
@@ -310,7 +363,7 @@ def referral_stage_mark(*, actor, referral, stage, expected_version=None) -> Ref
     referral = _lock(referral)
     _require_partner_member(actor, referral)
     version_check(referral, expected_version)
-    _require_status(referral, Referral.Status.ACCEPTED, action=_("moved to another stage"))
+    _require_status(referral, Referral.Status.ACCEPTED, action=pgettext("referral action", "moved to another stage"))
     if stage not in WORK_STAGES:
         raise InvalidTransition(_("Only the working stages are marked here; use Won or Lost to close the deal."),
                                 code="validation")
@@ -347,7 +400,7 @@ def referral_win(*, actor, referral, expected_version=None) -> Referral:
     referral = _lock(referral)
     _require_partner_member(actor, referral)
     version_check(referral, expected_version)
-    _require_status(referral, Referral.Status.ACCEPTED, action=_("marked won"))
+    _require_status(referral, Referral.Status.ACCEPTED, action=pgettext("referral action", "marked won"))
     if not referral_can_win(referral):
         raise InvalidTransition(_("A solution assessment can be won only after every sales stage is marked done."),
                                 code="state")
@@ -371,7 +424,7 @@ def referral_lose(*, actor, referral, reason, expected_version=None) -> Referral
     referral = _lock(referral)
     _require_partner_member(actor, referral)
     version_check(referral, expected_version)
-    _require_status(referral, Referral.Status.ACCEPTED, action=_("marked lost"))
+    _require_status(referral, Referral.Status.ACCEPTED, action=pgettext("referral action", "marked lost"))
     reason = _text(reason, _("A reason"), max_length=200)
     referral.status = Referral.Status.LOST
     referral.lost_reason = reason

@@ -2,6 +2,8 @@
 
 
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +41,15 @@ def referral_create_outbound(*, actor, location, customer_name, name, estimated_
     if actor.location_id and not actor.is_partner_admin and location.pk != actor.location_id:
         raise InvalidTransition(_("You can create deals for your own location only."), code="validation")
     customer_name = _text(customer_name, _("Customer"), max_length=200)
+    # The customer's main contact for the deal is mandatory (seed 004: name, phone number and email), in the form and
+    # the API alike.
+    contact_name = _text(contact_name, _("Contact name"), max_length=200)
+    contact_phone = _text(contact_phone, _("Contact phone"), max_length=40)
+    contact_email = _text(contact_email, _("Contact email"), max_length=254)
+    try:
+        validate_email(contact_email)
+    except ValidationError:
+        raise InvalidTransition(_("Enter a valid email address for the customer contact."), code="validation")
     name, estimated_value, estimated_close_date, notes = _deal_fields(
         name=name, estimated_value=estimated_value, estimated_close_date=estimated_close_date, notes=notes
     )

@@ -1,8 +1,13 @@
 // Small progressive enhancements; the portal works without them.
+// The messages come translated from the page (data-msg-* on <body>), never in English from here.
 document.addEventListener("htmx:responseError", function (evt) {
   var box = document.querySelector(".messages") || document.createElement("ul");
   box.className = "messages";
-  box.innerHTML = '<li class="message error">' + (evt.detail.xhr.status === 404 ? "Not found." : "Something went wrong; nothing was changed.") + "</li>";
+  box.setAttribute("role", "status");
+  var item = document.createElement("li");
+  item.className = "message error";
+  item.textContent = evt.detail.xhr.status === 404 ? document.body.dataset.msgNotFound : document.body.dataset.msgFailed;
+  box.replaceChildren(item);
   var main = document.getElementById("main");
   if (main && !box.parentNode) main.prepend(box);
 });

@@ -8,7 +8,6 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import access
@@ -17,6 +16,7 @@ from leads.selectors import lead_list_visible_to
 from leads.services import lead_reassign, lead_update
 from opportunities.selectors import opportunity_list_visible_to
 from opportunities.services import opportunity_update
+from prm_portal.core.apitokens import api_token_create
 from prm_portal.core.errors import NotPermitted
 from prm_portal.core.selectors import recent_item_list_for
 from prm_portal.core.services import recent_item_touch
@@ -95,7 +95,7 @@ def test_opportunity_update_by_another_partner_is_refused_by_the_service(cast, r
 
 def _token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=user, name='Tests')[1]}")
     return client
 
 

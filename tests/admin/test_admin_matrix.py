@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts.models import BusinessProfile, PortalSettings
 from leads.models import PartnerClaimLimit
+from prm_portal.core.apitokens import api_token_create
 from prm_portal.core.models import ActivityEvent, Resource
 from referrals.services import deal_registration_submit, referral_stage_mark, referral_win
 from tests.factories import (
@@ -51,6 +52,31 @@ def _resource(cast):
     return Resource.objects.create(target=lead, kind="note", title="Alpha's note", created_by=cast.partner_a_user)
 
 
+def _deal_registration(cast):
+    from tests.registrations.factories import registration
+
+    return registration(actor=cast.partner_a_user)
+
+
+def _conflict(cast):
+    """Partner A's registration against a lead of the vendor's own (no partner): only A's managers see it."""
+    from leads.services import lead_create
+    from registrations.models import Conflict
+    from tests.registrations.factories import registration
+
+    registration(actor=cast.partner_a_user, customer_name="Vendor Direct Customer", customer_duns="",
+                 customer_domain="", contact_email="")
+    lead_create(actor=cast.vendor_admin, company="Vendor Direct Customer", country="CZ", last_name="Buyer")
+    return Conflict.objects.get()
+
+
+def _webhook_endpoint(cast):
+    from webhooks.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(actor=cast.partner_a_admin, url="https://hooks.alpha.example/prm",
+                                   event_types=["registration.submitted"])
+
+
 # label -> (who sees the screens: "staff" = vendor admins and channel managers, "admin" = vendor admins only;
 #           how to build an object of partner A, or None when the model has none;
 #           whether the object is reference data every channel manager sees (not one partner's))
@@ -67,6 +93,9 @@ EXPECTED = {
     "leads.roundrobingroup": ("admin", None, True),
     "leads.assignmentrule": ("admin", None, True),
     "leads.claimlimitsettings": ("admin", None, True),
+    "leads.businesscalendar": ("admin", None, True),  # issue 13: service-level calendars and levels
+    "leads.queueservicelevel": ("admin", None, True),
+    "notifications.notificationpolicy": ("admin", None, True),  # issue 13: kinds the vendor makes mandatory
     "leads.partnerclaimlimit": ("admin", lambda cast: PartnerClaimLimit.objects.create(
         partner_account=cast.partner_a, max_open_per_user=3), False),
     "opportunities.stage": ("admin", None, True),
@@ -83,9 +112,13 @@ EXPECTED = {
         partner_account=cast.partner_a).first(), False),
     "core.resource": ("admin", _resource, False),
     "sharing.sharingrule": ("admin", None, True),
+    "registrations.registration": ("staff", lambda cast: _deal_registration(cast), False),
+    "registrations.conflict": ("staff", lambda cast: _conflict(cast), False),
+    "webhooks.webhookendpoint": ("admin", lambda cast: _webhook_endpoint(cast), False),
+    "webhooks.webhookdelivery": ("admin", None, False),
     "auth.group": ("admin", lambda cast: Group.objects.create(name="Alpha helpers"), True),
     "account.emailaddress": ("admin", None, True),
-    "authtoken.tokenproxy": ("admin", None, True),
+    "core.apitoken": ("admin", lambda cast: api_token_create(actor=cast.partner_a_user, name="Alpha CRM")[0], False),
     "django_celery_beat.periodictask": ("admin", None, True),
     "django_celery_beat.clockedschedule": ("admin", None, True),
     "django_celery_beat.crontabschedule": ("admin", None, True),

@@ -29,6 +29,11 @@ def _user_a(cast):
 
 EXPECTATIONS = {
     "accounts:profile": Expect(signed_in()),
+    # Issue 13: a person's own away dates (empty: not away); the form posts and goes back to the profile.
+    "accounts:availability": Expect(signed_in(), default=302, method="post",
+                                    data=lambda cast: {"away_from": "", "away_until": ""}),
+    "accounts:preferences": Expect(signed_in(), default=302, method="post",
+                                   data=lambda cast: {"language": "en", "time_zone": "Europe/Prague"}),
     # Nobody in the cast must change their password: the page sends them on to allauth's change page.
     "accounts:password_required": Expect(signed_in(), default=302),
     # A made-up token: the page says the link no longer works, to everyone.

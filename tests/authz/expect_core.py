@@ -1,4 +1,11 @@
-from .matrix import Expect, signed_in
+from prm_portal.core.apitokens import api_token_create
+
+from .matrix import Expect, only, signed_in
+
+
+def token_of_a_user(cast):
+    return {"pk": api_token_create(actor=cast.partner_a_user, name="Alpha CRM")[0].pk}
+
 
 EXPECTATIONS = {
     # The brand colours as a stylesheet (no inline styles under the CSP): public, like the static files.
@@ -10,6 +17,10 @@ EXPECTATIONS = {
     "readyz": Expect({}, default=503),
     # A blank install's first screen: the cast always has users, so it is gone for everyone.
     "first_run": Expect({}, default=404),
-    "api-schema": Expect({"anonymous": 403}),
-    "api-docs": Expect({"anonymous": 403}),
+    # The API answers a request with no credentials 401 (WWW-Authenticate: Bearer), its docs too.
+    "api-schema": Expect({"anonymous": 401}),
+    "api-docs": Expect({"anonymous": 401}),
+    # Profile → API tokens: everyone's own page; a token is revoked by its owner only (anyone else: 404).
+    "api_tokens:list": Expect(signed_in()),
+    "api_tokens:revoke": Expect(only(("partner_a_user",), ok=302), kwargs=token_of_a_user, method="post"),
 }

@@ -40,6 +40,15 @@ def queue_lead(cast):
     return {"pk": Lead.objects.create(company="Queue Customer", last_name="Ruiz", queue=_queue_for_a_and_b(cast)).pk}
 
 
+def queue_lead_of_a_only(cast):
+    """A lead waiting in a queue only partner A's people belong to: theirs to preview, 404 to everyone else."""
+    from leads.models import Lead, Queue
+
+    queue, _ = Queue.objects.get_or_create(name="Preview queue")
+    queue.member_accounts.add(cast.partner_a)
+    return {"pk": Lead.objects.create(company="Preview Customer", last_name="Ruiz", queue=queue).pk}
+
+
 def file_resource_of_a(cast):
     from prm_portal.core.services import resource_add
 
@@ -66,6 +75,8 @@ EXPECTATIONS = {
     "leads:list": Expect(signed_in()),
     "leads:rows": Expect(signed_in()),
     "leads:detail": Expect(only(A_SIDE), kwargs=lead_of_a),
+    # Before Accept: members of the lead's queue only; staff use the lead's page.
+    "leads:preview": Expect(only(("partner_a_user", "partner_a_admin")), kwargs=queue_lead_of_a_only),
     "leads:edit": Expect(only(A_SIDE), kwargs=lead_of_a),
     "leads:claim": Expect(
         only(("partner_a_user", "partner_a_admin"), ok=302, channel_manager=302, other_channel_manager=302,
@@ -83,16 +94,18 @@ EXPECTATIONS = {
     "leads:reassign": Expect(only(STAFF, ok=302), method="post", data=reassign_data),
     "leads:import": Expect(only(STAFF)),
     "leads:claim_limits": Expect(only(("vendor_admin",))),
+    # Issue 13: the service-level breaches of the partners a manager manages (scoped rows; partners: 404).
+    "leads:breaches": Expect(only(STAFF)),
     # An import job is its creator's (and the vendor admins'): another manager of the same partner gets 404.
     "leads:import_detail": Expect(only(("channel_manager", "vendor_admin"), granted_channel_manager=404),
                                   kwargs=import_of_cm),
     "leads:web_form": Expect({}, default=200),
     "leads:web_form_thanks": Expect({}, default=200),
-    "leads_api:lead-list": Expect({"anonymous": 403}),
-    "leads_api:lead-detail": Expect(only(A_SIDE, anonymous=403), kwargs=lead_of_a),
+    "leads_api:lead-list": Expect({"anonymous": 401}),
+    "leads_api:lead-detail": Expect(only(A_SIDE, anonymous=401), kwargs=lead_of_a),
     "leads_api:lead-accept": Expect(
         only(("partner_a_user", "partner_a_admin"), channel_manager=409, other_channel_manager=409,
-             vendor_admin=409, anonymous=403),
+             vendor_admin=409, anonymous=401),
         kwargs=queue_lead, method="post",
     ),
 }

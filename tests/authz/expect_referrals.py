@@ -9,7 +9,8 @@ from .matrix import Expect, only, signed_in
 SEES_A = ("partner_a_user", "partner_a_admin", "channel_manager", "vendor_admin")
 A_MEMBERS = ("partner_a_user", "partner_a_admin")
 VENDOR = ("channel_manager", "other_channel_manager", "vendor_admin")
-API_ANON = {"anonymous": 403}
+API_ANON = {"anonymous": 401}  # no credentials: 401 with WWW-Authenticate: Bearer
+STAFF_403 = {"channel_manager": 403, "vendor_admin": 403}
 
 
 def a_received(cast):
@@ -58,13 +59,14 @@ EXPECTATIONS = {
     "referrals:review": post(a_registered, allowed=("channel_manager", "vendor_admin")),
     # A received referral cannot be offered on: its manager and vendor admins get a message and a redirect.
     "referrals:offer_next": post(a_received, allowed=("channel_manager", "vendor_admin"), ok=302),
-    # API (E12): session or token auth; anonymous 403; same 404s.
+    # API (E12): session or token auth; anonymous 401; same 404s.
     "referrals_api:referral-list": Expect(signed_in(200, **API_ANON)),
     "referrals_api:referral-detail": Expect(only(SEES_A, **API_ANON), kwargs=a_received),
-    "referrals_api:referral-accept": post(a_received, **API_ANON),
-    "referrals_api:referral-decline": post(a_received, **API_ANON),
-    "referrals_api:referral-stage": post(a_accepted, **API_ANON),
-    "referrals_api:referral-lost": post(a_accepted, **API_ANON),
+    # Working a referral is its partner's: vendor staff who see it are refused (403) before the input is read.
+    "referrals_api:referral-accept": post(a_received, **API_ANON, **STAFF_403),
+    "referrals_api:referral-decline": post(a_received, **API_ANON, **STAFF_403),
+    "referrals_api:referral-stage": post(a_accepted, **API_ANON, **STAFF_403),
+    "referrals_api:referral-lost": post(a_accepted, **API_ANON, **STAFF_403),
     # Won on a received referral: its partner's people get 409 (wrong state), vendor staff 403 (not theirs to do).
     "referrals_api:referral-won": post(a_received, ok=409, channel_manager=403, vendor_admin=403, **API_ANON),
 }

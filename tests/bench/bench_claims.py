@@ -10,12 +10,23 @@ presses race for the same lead. Then the database is checked:
 - limit_violations: reps holding more than 20 open queue leads, accounts more than 100, quota counters that
   disagree with the leads.
 
-queries_per_claim is measured in-process (Django test client) for one successful Accept.
-The last line is:
+queries_per_claim is measured in-process (Django test client) for one successful Accept, a rep's second: their
+first ever costs one more statement (it makes their quota rows) and is printed on the line before.
+
+The presses come from tests/bench/loadgen.py, a separate process (one asyncio thread: the load costs a fraction of
+a core and none of the server's processes). The server is gunicorn (gthread) with the settings the test suite uses.
+
+Then, in the same run on the same database, the floor: the leads and quotas are put back as they were, and for
+the same 20 s as many psycopg2 connections as clients issue the claim as the service did it statement by statement
+(BEGIN; user quota upsert; partner quota upsert; conditional UPDATE of the lead; COMMIT, or ROLLBACK when refused),
+and give every lead they took back (lead to its queue, both quotas - 1) so the run never runs dry: raw_rps is
+claims per second, ratio = rps / raw_rps. The last line is:
 claims: clients=32 leads=1000 accepted=N double_claims=0 limit_violations=0 rps=X p50_ms=Y p95_ms=Z queries_per_claim=Q
+        raw_rps=R ratio=X/R
 """
 
 import http.client
+import json
 import os
 import random
 import re
@@ -83,8 +94,9 @@ def _populate():
     probe_queue.member_accounts.add(extra)
     probe = User.objects.create(email="probe@bench.example", role=User.Role.PARTNER_USER, partner_account=extra,
                                 password=hashed, last_login=now)
-    probe_lead = Lead.objects.create(company="Probe Customer", last_name="Probe", queue=probe_queue)
-    return queue, reps, probe, probe_lead
+    probe_leads = [Lead.objects.create(company=f"Probe Customer {i}", last_name="Probe", queue=probe_queue)
+                   for i in range(2)]
+    return queue, reps, probe, probe_leads
 
 
 def _free_port():
@@ -164,45 +176,17 @@ def _sign_in(port, user, form):
     return browser
 
 
-class Rep:
-    def __init__(self, browser):
-        self.browser = browser
-        self.lead_ids = []
-        self.token = ""
-
-    def refresh(self):
-        _, page = self.browser.request("GET", "/leads/rows/?view=queue")  # what the Leads tab polls
-        self.lead_ids = [int(i) for i in ACCEPT_RE.findall(page)]
-        match = CSRF_RE.search(page)
-        self.token = match.group(1) if match else self.token
-
-
-def _client(reps, stop_at, latencies, counts, lock, seed):
-    rng = random.Random(seed)
-    for rep in reps:
-        rep.refresh()
-    mine, posts = [], 0
-    turn = 0
-    while time.monotonic() < stop_at:
-        rep = reps[turn % len(reps)]
-        turn += 1
-        if not rep.lead_ids:
-            rep.refresh()
-            if not rep.lead_ids:
-                time.sleep(0.05)
-                continue
-        lead_id = rep.lead_ids.pop(rng.randrange(min(10, len(rep.lead_ids))))
-        started = time.perf_counter()
-        status, _ = rep.browser.request("POST", f"/leads/{lead_id}/accept/", {"csrfmiddlewaretoken": rep.token})
-        mine.append((time.perf_counter() - started) * 1000)
-        posts += 1
-        if status != 302:
-            raise SystemExit(f"Accept answered {status}")
-        if posts % 4 == 0:
-            rep.refresh()  # the queue view as the rep sees it after a few presses
-    with lock:
-        latencies.extend(mine)
-        counts.append(posts)
+def _load(port, sessions):
+    """The presses, from loadgen.py in its own process: 32 clients of two reps each, for DURATION seconds."""
+    plan = {"port": port, "duration": DURATION,
+            "groups": [[sessions[i].cookies, sessions[i + CLIENTS].cookies] for i in range(CLIENTS)]}
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("loadgen.py"))], input=json.dumps(plan),
+                          capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    refused = {k: v for k, v in result["statuses"].items() if k != "302"}
+    if refused:
+        raise SystemExit(f"Accept answered other than 302: {refused}")
+    return result
 
 
 def _check(queue):
@@ -237,7 +221,95 @@ def _check(queue):
     return accepted, double, violations
 
 
-def _queries_per_claim(probe, probe_lead):
+RAW_CLAIM = [
+    ("INSERT INTO leads_userclaimquota (user_id, open_count, ceiling) VALUES (%(user)s, 1, %(per_user)s) "
+     "ON CONFLICT (user_id) DO UPDATE SET open_count = leads_userclaimquota.open_count + 1, "
+     "ceiling = EXCLUDED.ceiling WHERE leads_userclaimquota.open_count < EXCLUDED.ceiling RETURNING open_count"),
+    ("INSERT INTO leads_partnerclaimquota (partner_account_id, open_count, ceiling) "
+     "VALUES (%(partner)s, 1, %(per_partner)s) ON CONFLICT (partner_account_id) DO UPDATE SET "
+     "open_count = leads_partnerclaimquota.open_count + 1, ceiling = EXCLUDED.ceiling "
+     "WHERE leads_partnerclaimquota.open_count < EXCLUDED.ceiling RETURNING open_count"),
+    ("UPDATE leads_lead SET owner_id = %(user)s, partner_account_id = %(partner)s, source_queue_id = queue_id, "
+     "queue_id = NULL, claimed_at = now(), holds_claim = true, updated_at = now(), version = version + 1 "
+     "WHERE id = %(lead)s AND owner_id IS NULL AND queue_id = %(queue)s RETURNING id"),
+]
+RAW_RELEASE = [
+    ("UPDATE leads_lead SET owner_id = NULL, partner_account_id = NULL, queue_id = source_queue_id, "
+     "source_queue_id = NULL, claimed_at = NULL, holds_claim = false, updated_at = now(), version = version + 1 "
+     "WHERE id = %(lead)s"),
+    "UPDATE leads_userclaimquota SET open_count = open_count - 1 WHERE user_id = %(user)s",
+    "UPDATE leads_partnerclaimquota SET open_count = open_count - 1 WHERE partner_account_id = %(partner)s",
+]
+
+
+def _reset(queue):
+    """Every bench lead back in the queue, every quota at 0: the state the HTTP run started from."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("UPDATE leads_lead SET owner_id = NULL, partner_account_id = NULL, queue_id = %s, "
+                    "source_queue_id = NULL, claimed_at = NULL, holds_claim = false "
+                    "WHERE company LIKE 'Bench Customer %%'", [queue.pk])
+        cur.execute("UPDATE leads_userclaimquota SET open_count = 0")
+        cur.execute("UPDATE leads_partnerclaimquota SET open_count = 0")
+    connection.close()
+
+
+def _raw_worker(db_url, jobs, stop_at, counts, seed):
+    """Claims straight through psycopg2, as the service did them before the one-statement claim."""
+    import psycopg2
+
+    rng = random.Random(seed)
+    conn = psycopg2.connect(db_url)
+    attempts = won = 0
+    with conn.cursor() as cur:
+        while time.monotonic() < stop_at:
+            job = rng.choice(jobs["reps"]) | {"lead": rng.choice(jobs["leads"])}
+            took = True
+            for sql in RAW_CLAIM:  # psycopg2 opens the transaction (BEGIN) with the first statement
+                cur.execute(sql, job)
+                if cur.fetchone() is None:
+                    took = False
+                    break
+            attempts += 1
+            if not took:
+                conn.rollback()
+                continue
+            conn.commit()
+            won += 1
+            for sql in RAW_RELEASE:
+                cur.execute(sql, job)
+            conn.commit()
+    conn.close()
+    counts.append((attempts, won))
+
+
+def _raw_rps(db_url, queue, reps):
+    from leads.models import Lead
+
+    _reset(queue)
+    jobs = {"reps": [{"user": r.pk, "partner": r.partner_account_id, "per_user": PER_USER,
+                      "per_partner": PER_PARTNER, "queue": queue.pk} for r in reps],
+            "leads": list(Lead.objects.filter(queue=queue).values_list("pk", flat=True))}
+    from django.db import connection
+
+    connection.close()
+    counts = []
+    stop_at = time.monotonic() + DURATION
+    started = time.monotonic()
+    threads = [threading.Thread(target=_raw_worker, args=(db_url, jobs, stop_at, counts, i)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    attempts, won = sum(a for a, _ in counts), sum(w for _, w in counts)
+    print(f"raw: {attempts} claims ({won} took a lead, each given back) over {elapsed:.1f}s on {CLIENTS} connections")
+    return attempts / elapsed
+
+
+def _queries_per_claim(probe, probe_leads):
+    """Queries of the probe rep's first Accept ever (their quota rows are made then) and of their next one."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -245,12 +317,15 @@ def _queries_per_claim(probe, probe_lead):
     client = Client()
     client.force_login(probe)
     client.get("/leads/")
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.post(f"/leads/{probe_lead.pk}/accept/")
-    assert response.status_code == 302
-    probe_lead.refresh_from_db()
-    assert probe_lead.owner_id == probe.pk
-    return len(ctx.captured_queries)
+    counts = []
+    for lead in probe_leads:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(f"/leads/{lead.pk}/accept/")
+        assert response.status_code == 302
+        lead.refresh_from_db()
+        assert lead.owner_id == probe.pk
+        counts.append(len(ctx.captured_queries))
+    return counts
 
 
 def main():
@@ -265,7 +340,7 @@ def main():
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    queue, reps, probe, probe_lead = _populate()
+    queue, reps, probe, probe_leads = _populate()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
@@ -274,32 +349,29 @@ def main():
     server = _start_gunicorn(db_url, port)
     try:
         sessions = [_sign_in(port, rep, form=i < 20) for i, rep in enumerate(reps)]
-        groups = [[Rep(sessions[i]), Rep(sessions[i + CLIENTS])] for i in range(CLIENTS)]
-        latencies, counts, lock = [], [], threading.Lock()
-        stop_at = time.monotonic() + DURATION
-        started = time.monotonic()
-        threads = [threading.Thread(target=_client, args=(group, stop_at, latencies, counts, lock, i))
-                   for i, group in enumerate(groups)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
+        for browser in sessions:
+            browser.conn.close()
+        result = _load(port, sessions)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)
 
     accepted, double, violations = _check(queue)
-    queries = _queries_per_claim(probe, probe_lead)
-    latencies.sort()
+    first_claim_queries, queries = _queries_per_claim(probe, probe_leads)
+    raw_rps = _raw_rps(db_url, queue, reps)
+    latencies = sorted(result["latencies"])
+    elapsed = result["elapsed"]
+    presses = len(latencies)
     p50 = statistics.median(latencies)
     p95 = latencies[int(len(latencies) * 0.95) - 1]
-    print(f"accept presses={sum(counts)} over {elapsed:.1f}s; limits {PER_USER}/user, {PER_PARTNER}/partner "
-          f"({PARTNERS} partners x {REPS // PARTNERS} reps)")
+    rps = presses / elapsed
+    print(f"accept presses={presses} over {elapsed:.1f}s; limits {PER_USER}/user, {PER_PARTNER}/partner "
+          f"({PARTNERS} partners x {REPS // PARTNERS} reps); load generator CPU {result['cpu_s']:.1f}s; "
+          f"queries of a rep's first Accept ever {first_claim_queries}, of the next {queries}")
     print(
         f"claims: clients={CLIENTS} leads={LEADS} accepted={accepted} double_claims={double} "
-        f"limit_violations={violations} rps={sum(counts) / elapsed:.0f} p50_ms={p50:.1f} p95_ms={p95:.1f} "
-        f"queries_per_claim={queries}"
+        f"limit_violations={violations} rps={rps:.0f} p50_ms={p50:.1f} p95_ms={p95:.1f} "
+        f"queries_per_claim={queries} raw_rps={raw_rps:.0f} ratio={rps / raw_rps:.3f}"
     )
     return 0 if double == 0 and violations == 0 else 1
 

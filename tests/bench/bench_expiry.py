@@ -18,10 +18,18 @@ in the same run times
   doorbell `outbox_relay_task.delay` is replaced by a counter (no million real mails, no relay during the timing);
   the emails counted are the outbox rows the task wrote.
 
-Checks: both copies have 1,000,000 expired; emails queued = outbox rows = referrals expired; duplicates = keys in
+and, on copy C (a third identical copy, same warm start),
+
+- floor_s: ONE hand-written SQL statement doing the same writes as the task: the UPDATE of status, closed_at,
+  updated_at and version, the activity events (same type, data and version) and one outbox email per referral
+  (same key, kind, template, recipient, language and context, a Message-ID of its own; ON CONFLICT DO NOTHING).
+
+floor_ratio = task_s / floor_s.
+Checks: every copy has 1,000,000 expired (copy C as many events and outbox rows as referrals); emails queued =
+outbox rows = referrals expired; duplicates = keys in
 the outbox more than once (the unique key makes it 0 by construction; counted anyway); doorbells = commits that rang
 once. The last line is:
-expiry: referrals=1000000 task_s=… raw_update_s=… ratio=… emails=… duplicates=0
+expiry: referrals=1000000 task_s=… raw_update_s=… ratio=… emails=… duplicates=0 floor_s=… floor_ratio=…
 """
 
 import os
@@ -43,9 +51,56 @@ def _urls():
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prm_bench")
     parts = urlsplit(base)
     name = parts.path.lstrip("/") or "prm_bench"
-    a, b = f"{name}_expiry", f"{name}_expiry_copy"
+    a, b, c = f"{name}_expiry", f"{name}_expiry_copy", f"{name}_expiry_floor"
     return (urlunsplit(parts._replace(path="/postgres")), a, b,
-            urlunsplit(parts._replace(path=f"/{a}")), urlunsplit(parts._replace(path=f"/{b}")))
+            urlunsplit(parts._replace(path=f"/{a}")), urlunsplit(parts._replace(path=f"/{b}")),
+            c, urlunsplit(parts._replace(path=f"/{c}")))
+
+
+# The floor: the task's writes in one statement. Values the task takes from settings and the event registry are
+# parameters; the outbox row's other columns get what OutboxMessage's defaults give.
+FLOOR_SQL = """
+WITH expired AS (
+    UPDATE referrals_referral r
+    SET status = 'expired', closed_at = %(now)s, updated_at = %(now)s, version = r.version + 1
+    WHERE r.status = 'received' AND r.received_at < %(cutoff)s
+    RETURNING r.id, r.partner_account_id, r.sender_id, r.sender_email, r.sender_name, r.customer_name, r.name,
+              r.referral_type, r.version
+), events AS (
+    INSERT INTO core_activityevent (content_type_id, object_id, verb, actor_id, partner_account_id, data, created_at)
+    SELECT %(ct)s, id, %(verb)s, NULL, partner_account_id, %(data)s::jsonb || jsonb_build_object('version', version),
+           %(now)s
+    FROM expired
+)
+INSERT INTO core_outboxmessage ({outbox_columns})
+SELECT {outbox_values}
+FROM expired e
+LEFT JOIN accounts_user u ON u.id = e.sender_id
+LEFT JOIN accounts_partneraccount p ON p.id = e.partner_account_id
+WHERE e.sender_email <> ''
+ON CONFLICT (idempotency_key) DO NOTHING
+"""
+
+
+def _floor_sql():
+    from django.conf import settings
+
+    from prm_portal.core.models import OutboxMessage
+
+    payload = """jsonb_build_object(
+        'template_key', 'referral_expired', 'to', e.sender_email, 'language', COALESCE(u.language, 'en'),
+        'context', jsonb_build_object(
+            'referral_id', e.id, 'title', COALESCE(NULLIF(e.name, ''), e.customer_name),
+            'customer_name', e.customer_name, 'partner_name', COALESCE(p.name, ''),
+            'is_customer_inquiry', e.referral_type = 'customer_inquiry', 'sender_name', e.sender_name,
+            'days', %(days)s))"""
+    domain = settings.OUTBOX_MESSAGE_ID_DOMAIN.replace("'", "")
+    cols, exprs = _columns_sql(OutboxMessage, {
+        "kind": "'email'", "idempotency_key": "'referral-expired-' || e.id", "payload": payload,
+        "message_id": f"'<' || gen_random_uuid() || '@{domain}>'", "status": "'pending'", "attempts": "0",
+        "next_attempt_at": "%(now)s", "created_at": "%(now)s",
+    })
+    return FLOOR_SQL.format(outbox_columns=cols, outbox_values=exprs)
 
 
 def _admin(admin_url, *statements):
@@ -78,6 +133,8 @@ def _columns_sql(model, overrides):
             exprs.append("false")
         elif isinstance(field, models.CharField | models.TextField):
             exprs.append(f"'{field.default}'" if isinstance(field.default, str) else "''")
+        elif isinstance(field, models.IntegerField) and isinstance(field.default, int):
+            exprs.append(str(field.default))  # e.g. version = 1
         else:
             raise RuntimeError(f"no value for {field.name}")
     return ", ".join(cols), ", ".join(exprs)
@@ -138,11 +195,11 @@ def _switch_database(url):
 
 
 def main():
-    admin_url, name_a, name_b, url_a, url_b = _urls()
+    admin_url, name_a, name_b, url_a, url_b, name_c, url_c = _urls()
     os.environ["DATABASE_URL"] = url_a
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_b}"', f'DROP DATABASE IF EXISTS "{name_a}"',
-           f'CREATE DATABASE "{name_a}"')
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_b}"', f'DROP DATABASE IF EXISTS "{name_c}"',
+           f'DROP DATABASE IF EXISTS "{name_a}"', f'CREATE DATABASE "{name_a}"')
 
     import django
 
@@ -163,7 +220,8 @@ def main():
         cur.execute("VACUUM ANALYZE core_activityevent")
     print(f"loaded {OVERDUE + OTHERS} referrals in {time.perf_counter() - t0:.1f}s", flush=True)
     connections.close_all()
-    _admin(admin_url, f'CREATE DATABASE "{name_b}" TEMPLATE "{name_a}"')
+    _admin(admin_url, f'CREATE DATABASE "{name_b}" TEMPLATE "{name_a}"',
+           f'CREATE DATABASE "{name_c}" TEMPLATE "{name_a}"')
 
     # Copy A: the plain SQL update.
     from django.conf import settings
@@ -192,7 +250,7 @@ def main():
         doorbells["rung"] += 1
 
     # Where the time goes: the set-based statements (UPDATE ... RETURNING + activity INSERT) versus the rest.
-    from referrals import services
+    from referrals.services import expiry as services
 
     sql_time = [0.0]
     real_batch = services._expire_batch
@@ -222,11 +280,48 @@ def main():
     emails = expired_rows.count()
     duplicates = emails - expired_rows.values("idempotency_key").distinct().count()
     print(f"outbox: {emails} emails written, doorbell rung {doorbells['rung']} times", flush=True)
+    sample = expired_rows.order_by("idempotency_key").values("idempotency_key", "kind", "payload", "status").first()
     connections.close_all()
     _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_b}"')
-    ok = expired == raw_rows == OVERDUE and emails == expired and duplicates == 0
+
+    # Copy C: the floor, one statement.
+    _switch_database(url_c)
+    import json
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from prm_portal.core.events import require_registered
+    from prm_portal.core.models import ActivityEvent
+    from referrals.events import ReferralEvent
+    from referrals.services.expiry import EXPIRED_EVENT_DATA
+
+    _settle_and_warm(cutoff_sql)
+    from django.utils import timezone
+
+    now = timezone.now()
+    params = {"now": now, "cutoff": now - timezone.timedelta(days=settings.REFERRAL_EXPIRY_DAYS),
+              "ct": ContentType.objects.get_for_model(Referral).pk, "verb": require_registered(ReferralEvent.EXPIRED),
+              "data": json.dumps(EXPIRED_EVENT_DATA), "days": settings.REFERRAL_EXPIRY_DAYS}
+    from django.db import transaction
+
+    floor_sql = _floor_sql()
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(floor_sql, params)
+    floor_s = time.perf_counter() - t0
+    floor_expired = Referral.objects.filter(status="expired").count()
+    floor_emails = OutboxMessage.objects.filter(idempotency_key__startswith="referral-expired-").count()
+    floor_events = ActivityEvent.objects.filter(verb=params["verb"]).count()
+    same = OutboxMessage.objects.filter(idempotency_key=sample["idempotency_key"]).values(
+        "idempotency_key", "kind", "payload", "status").first() == sample
+    print(f"floor: one statement, {floor_expired} expired, {floor_events} events, {floor_emails} outbox rows in "
+          f"{floor_s:.2f}s; an email as the task wrote it: {'same' if same else 'DIFFERENT'}", flush=True)
+    connections.close_all()
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name_c}"')
+    ok = (expired == raw_rows == OVERDUE == floor_expired == floor_events == floor_emails and emails == expired
+          and duplicates == 0 and same)
     print(f"expiry: referrals={expired} task_s={task_s:.2f} raw_update_s={raw_s:.2f} ratio={task_s / raw_s:.2f} "
-          f"emails={emails} duplicates={duplicates}")
+          f"emails={emails} duplicates={duplicates} floor_s={floor_s:.2f} floor_ratio={task_s / floor_s:.2f}")
     return 0 if ok else 1
 
 

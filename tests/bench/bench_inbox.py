@@ -4,8 +4,14 @@ Run by `make bench-inbox`. Uses its own database, named after DATABASE_URL's wit
 rebuilt on each run. 80,000 leads wait in 20 queues (each partner account is a member of one), 120,000 are owned
 by the 2,000 partner people (60 each), over a year of creation dates. 50 of them (40 reps, 10 partner admins)
 open the Leads tab through the Django test client (server side: middleware, selector, template); one warm-up
-request each, then two timed ones. The last line is:
-inbox: leads=200000 p50_ms=… p95_ms=… queries=…
+request each, then two timed ones.
+
+Then, in the same run and database, the table grows tenfold to 2,000,000 leads: 1,800,000 more, loaded with
+INSERT ... SELECT generate_series for 4,500 more partner accounts, 18,000 more people and 180 more queues in the
+same proportions (each inbox stays the size it was: what must not grow is the cost of the table), VACUUM ANALYZE,
+and the same 50 people are timed again (p95_2m_ms). raw_ms (raw_2m_ms) is the p95 of the page's list query alone
+(the SELECT of its 50 rows, as the page ran it for each person), executed straight on a cursor. The last line is:
+inbox: leads=200000 p50_ms=… p95_ms=… queries=… p95_2m_ms=… raw_ms=… raw_2m_ms=…
 """
 
 import os
@@ -35,7 +41,11 @@ INSERT INTO leads_lead (company, first_name, last_name, email, phone, country, i
 """
 
 
-def _populate():
+GROWN_FACTOR = 10  # 2,000,000 leads: every count above times ten, in the same proportions
+
+
+def _populate(factor=1, offset=0):
+    """`factor` times the base population; `offset` > 0 adds to an existing one (numbers and names go on)."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection
     from django.utils import timezone
@@ -44,51 +54,110 @@ def _populate():
     from leads.models import Queue
 
     now = timezone.now()
-    PortalSettings.objects.update_or_create(id=1, defaults={"prm_enabled": True, "prm_enabled_at": now})
-    managers = User.objects.bulk_create([
-        User(email=f"cm{i}@bench.example", role=User.Role.CHANNEL_MANAGER, is_staff=True) for i in range(25)
-    ])
+    if not offset:
+        PortalSettings.objects.update_or_create(id=1, defaults={"prm_enabled": True, "prm_enabled_at": now})
+    n_partners, n_users, n_queues = PARTNERS * factor, USERS * factor, QUEUES * factor
+    o_partners, o_users, o_queues = PARTNERS * offset, USERS * offset, QUEUES * offset
+    managers = list(User.objects.filter(email__startswith="cm", email__endswith="@bench.example")) or \
+        User.objects.bulk_create([
+            User(email=f"cm{i}@bench.example", role=User.Role.CHANNEL_MANAGER, is_staff=True) for i in range(25)
+        ])
     partners = PartnerAccount.objects.bulk_create([
-        PartnerAccount(name=f"Inbox Partner {i:03d}", owner=managers[i % len(managers)], is_partner=True,
+        PartnerAccount(name=f"Inbox Partner {i:05d}", owner=managers[i % len(managers)], is_partner=True,
                        partner_enabled_at=now, country="CZ")
-        for i in range(PARTNERS)
-    ])
+        for i in range(o_partners, o_partners + n_partners)
+    ], batch_size=5000)
     hashed = make_password("bench-Password-2026")
     per_partner = USERS // PARTNERS
-    User.objects.bulk_create([
-        User(email=f"u{i:04d}@inbox.example", first_name="Rep", last_name=f"{i:04d}", password=hashed,
-             role=User.Role.PARTNER_ADMIN if i % per_partner == 0 else User.Role.PARTNER_USER,
+    users = User.objects.bulk_create([
+        User(email=f"u{o_users + i:06d}@inbox.example", first_name="Rep", last_name=f"{o_users + i:06d}",
+             password=hashed, role=User.Role.PARTNER_ADMIN if i % per_partner == 0 else User.Role.PARTNER_USER,
              partner_account=partners[i // per_partner], last_login=now)
-        for i in range(USERS)
-    ])
-    queues = Queue.objects.bulk_create([Queue(name=f"Inbox queue {i:02d}") for i in range(QUEUES)])
+        for i in range(n_users)
+    ], batch_size=5000)
+    queues = Queue.objects.bulk_create(
+        [Queue(name=f"Inbox queue {i:04d}") for i in range(o_queues, o_queues + n_queues)])
     Through = Queue.member_accounts.through
     Through.objects.bulk_create([
-        Through(queue_id=queues[i % QUEUES].pk, partneraccount_id=p.pk) for i, p in enumerate(partners)
-    ])
+        Through(queue_id=queues[i % n_queues].pk, partneraccount_id=p.pk) for i, p in enumerate(partners)
+    ], batch_size=5000)
+    queue_ids = [q.pk for q in queues]
+    user_ids = [u.pk for u in users]
     statuses = "ARRAY['new','working','qualified','unqualified','converted']"
+    queue_leads, owned = QUEUE_LEADS * factor, (LEADS - QUEUE_LEADS) * factor
+    first = LEADS * offset
     with connection.cursor() as cur:
         cur.execute(
             LEAD_INSERT + f"""
-            SELECT 'Inbox Customer ' || g, 'Jan', 'Buyer', 'lead' || g || '@customer.example', '', 'CZ',
-                   'Manufacturing', '', 'Web form', 'new', '', NULL, q.ids[1 + g %% {QUEUES}], NULL, NULL, NULL,
-                   false, now() - (g %% 365) * interval '1 day' - (g %% 997) * interval '1 minute', now()
-            FROM generate_series(1, %s) g, (SELECT array_agg(id ORDER BY id) AS ids FROM leads_queue) q
+            SELECT 'Inbox Customer ' || ({first} + g), 'Jan', 'Buyer', 'lead' || ({first} + g) || '@customer.example',
+                   '', 'CZ', 'Manufacturing', '', 'Web form', 'new', '', NULL, q.ids[1 + g %% {n_queues}], NULL, NULL,
+                   NULL, false, now() - (g %% 365) * interval '1 day' - (g %% 997) * interval '1 minute', now()
+            FROM generate_series(1, %s) g, (SELECT %s::bigint[] AS ids) q
             """,
-            [QUEUE_LEADS],
+            [queue_leads, queue_ids],
         )
         cur.execute(
             LEAD_INSERT + f"""
-            SELECT 'Inbox Customer ' || ({QUEUE_LEADS} + g), 'Anna', 'Owner', '', '', 'CZ', 'Retail', '',
+            SELECT 'Inbox Customer ' || ({first + queue_leads} + g), 'Anna', 'Owner', '', '', 'CZ', 'Retail', '',
                    'Trade show', ({statuses})[1 + g %% 5], '', u.id, NULL, u.partner_account_id, NULL, NULL, false,
                    now() - (g %% 365) * interval '1 day' - (g %% 991) * interval '1 minute', now()
             FROM generate_series(1, %s) g
             JOIN (SELECT id, partner_account_id, row_number() OVER (ORDER BY id) - 1 AS rn FROM accounts_user
-                  WHERE role IN ('partner_user', 'partner_admin')) u ON u.rn = g %% {USERS}
+                  WHERE id = ANY(%s)) u ON u.rn = g %% {n_users}
             """,
-            [LEADS - QUEUE_LEADS],
+            [owned, user_ids],
         )
+    _vacuum_analyze()
+
+
+def _vacuum_analyze():
+    import psycopg2
+    from django.db import connection
+
+    connection.close()
+    raw = psycopg2.connect(os.environ["DATABASE_URL"])
+    raw.autocommit = True  # VACUUM cannot run in a transaction block
+    with raw.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
+    raw.close()
+
+
+def _time_pages(users):
+    """Each person's Leads tab: a warm-up (and the query count), then ROUNDS timed requests; and the page's list
+    query (the SELECT of its rows) timed alone on a cursor, ROUNDS times per person."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    timings, raw, queries, rows = [], [], 0, []
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/leads/")  # warm-up, and the query count
+        assert response.status_code == 200
+        queries = max(queries, len(ctx.captured_queries))
+        rows.append(response.content.count(b'<tr id="lead-'))
+        listing = [q["sql"] for q in ctx.captured_queries
+                   if q["sql"].startswith('SELECT "leads_lead"."id"') and "LIMIT 50" in q["sql"]]
+        assert listing, "the page's list query was not found"
+        for _ in range(ROUNDS):
+            t0 = time.perf_counter()
+            response = client.get("/leads/")
+            timings.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+        with connection.cursor() as cur:
+            for _ in range(ROUNDS):
+                t0 = time.perf_counter()
+                cur.execute(listing[0])
+                cur.fetchall()
+                raw.append((time.perf_counter() - t0) * 1000)
+    return timings, raw, queries, rows
+
+
+def _p95(values):
+    values = sorted(values)
+    return values[int(len(values) * 0.95) - 1]
 
 
 def _sample_users():
@@ -109,9 +178,6 @@ def main():
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from leads.models import Lead
 
@@ -123,26 +189,23 @@ def main():
     users = _sample_users()
     assert len(users) == SAMPLED, len(users)
 
-    timings, queries, rows = [], 0, []
-    for user in users:
-        client = Client()
-        client.force_login(user)
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get("/leads/")  # warm-up, and the query count
-        assert response.status_code == 200
-        queries = max(queries, len(ctx.captured_queries))
-        rows.append(response.content.count(b'<tr id="lead-'))
-        for _ in range(ROUNDS):
-            t0 = time.perf_counter()
-            response = client.get("/leads/")
-            timings.append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200
-    timings.sort()
+    timings, raw, queries, rows = _time_pages(users)
     p50 = statistics.median(timings)
-    p95 = timings[int(len(timings) * 0.95) - 1]
+    p95 = _p95(timings)
     print(f"loaded {total} leads in {loaded:.1f}s; {len(users)} users, {len(timings)} timed requests, "
-          f"{min(rows)}-{max(rows)} rows per page")
-    print(f"inbox: leads={total} p50_ms={p50:.1f} p95_ms={p95:.1f} queries={queries}")
+          f"{min(rows)}-{max(rows)} rows per page; p95 {p95:.1f} ms, list query alone p95 {_p95(raw):.1f} ms",
+          flush=True)
+
+    started = time.monotonic()
+    _populate(factor=GROWN_FACTOR - 1, offset=1)
+    grown = Lead.objects.count()
+    print(f"grown to {grown} leads in {time.monotonic() - started:.1f}s", flush=True)
+    timings_2m, raw_2m, queries_2m, rows_2m = _time_pages(users)
+    assert rows_2m == rows, "each inbox must stay the size it was"
+    print(f"2m: p50 {statistics.median(timings_2m):.1f} ms, p95 {_p95(timings_2m):.1f} ms, queries {queries_2m}, "
+          f"list query alone p95 {_p95(raw_2m):.1f} ms", flush=True)
+    print(f"inbox: leads={total} p50_ms={p50:.1f} p95_ms={p95:.1f} queries={queries} p95_2m_ms={_p95(timings_2m):.1f} "
+          f"raw_ms={_p95(raw):.1f} raw_2m_ms={_p95(raw_2m):.1f}")
     return 0
 
 

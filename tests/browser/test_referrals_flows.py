@@ -109,7 +109,7 @@ def test_outbound_solution_assessment_through_the_guided_form(page, live_server,
     # 1. Customer: location, then the name with suggestions; the DUNS number picks the exact company.
     page.get_by_label("Customer country").fill("CZ")
     page.get_by_label("Customer name").fill("Fabri")
-    page.get_by_role("button", name="Fabrikam a.s.").click()
+    page.get_by_role("option", name="Fabrikam a.s.").click()
     expect(page.get_by_label("DUNS number")).to_have_value("111222333")
     page.get_by_role("button", name="Next").click()
     # 2. Contact

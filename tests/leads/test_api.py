@@ -1,8 +1,8 @@
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leads.models import AssignmentRule, Lead
+from prm_portal.core.apitokens import api_token_create
 from tests.factories import LeadFactory, QueueFactory
 
 
@@ -10,7 +10,7 @@ def test_api_create_routes_the_lead_at_once(channel_manager):
     q = QueueFactory(name="Czech")
     AssignmentRule.objects.create(name="CZ", countries="CZ", target="queue", target_queue=q)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=channel_manager).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=channel_manager, name='Tests')[1]}")
     response = api.post(reverse("leads_api:lead-list"), {"company": "Kovo", "last_name": "H", "country": "CZ"},
                         format="json")
     assert response.status_code == 201

@@ -47,6 +47,7 @@ def outbound(*, actor, location=None, assessment=True, **overrides):
         "customer_name": "Fabrikam a.s.",
         "customer_duns": "123456789",
         "customer_country": "CZ",
+        "contact_name": "Jana Fabrikam", "contact_phone": "+420 222 333 444", "contact_email": "jana@fabrikam.example",
         "name": "Fabrikam security assessment",
         "estimated_value": "12000",
         "estimated_close_date": date.today() + timedelta(days=30),

@@ -2,9 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from prm_portal.core.apitokens import api_token_create
 from referrals.models import Referral
 
 from .factories import accepted, inbound, location_for, outbound
@@ -17,8 +17,8 @@ STAGES = ["Securing customer LOE", "data_collection", "Preparing assessment repo
 @pytest.fixture
 def api(cast):
     client = APIClient()
-    token = Token.objects.create(user=cast.partner_a_user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = api_token_create(actor=cast.partner_a_user, name="Tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 
 
@@ -65,6 +65,7 @@ def test_decline_with_unknown_reason_is_400(cast, api):
 def test_create_outbound_stage_names_map_to_percentages_and_win(cast, api):
     body = {
         "location_id": location_for(cast.partner_a).pk, "customer_name": "Northwind", "name": "NW assessment",
+        "contact_name": "Nora West", "contact_phone": "+420 1", "contact_email": "nora@northwind.example",
         "estimated_value": "5000", "estimated_close_date": "2026-10-01", "notes": "x", "consent": True,
         "team_members": [{"name": "Ann", "phone": "1", "email": "ann@alpha.example"}],
         "solutions": [{"kind": "solution_assessment", "assessment_type": "data_ai"}],

@@ -5,7 +5,6 @@ services refuse too."""
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from leads.models import Lead
@@ -17,6 +16,7 @@ from opportunities.services import (
     opportunity_stage_change,
     opportunity_update,
 )
+from prm_portal.core.apitokens import api_token_create
 from prm_portal.core.errors import NotPermitted
 from prm_portal.core.models import ActivityEvent, Resource
 from referrals.models import Referral
@@ -163,7 +163,7 @@ def test_the_lead_api_and_services_refuse_a_read_only_share(cast, share):
                        partner_account=cast.partner_b)
     share("lead")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.partner_a_user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=cast.partner_a_user, name='Tests')[1]}")
     assert api.get(reverse("leads_api:lead-detail", kwargs={"pk": lead.pk})).status_code == 200
     response = api.patch(reverse("leads_api:lead-detail", kwargs={"pk": lead.pk}), {"company": "Renamed"},
                          format="json")

@@ -3,9 +3,9 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from prm_portal.core.apitokens import api_token_create
 from prm_portal.core.errors import NotPermitted
 from referrals.models import Referral
 from referrals.selectors import referral_list_for_tab, referral_list_visible_to
@@ -47,7 +47,7 @@ def czech_referral(cast):
 
 def _api(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(actor=user, name='Tests')[1]}")
     return client
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import BusinessProfile, Contact, PartnerAccount, PartnerLocation, PortalSettings, User
 from accounts.services import contact_create, prm_enable
@@ -142,7 +143,10 @@ class Command(BaseCommand):
             keywords, sizes, industries = PROFILES.get(partner.name, ([], [], []))
             BusinessProfile.objects.get_or_create(
                 partner_account=partner,
-                defaults={"keywords": keywords, "company_sizes": sizes, "industries": industries},
+                defaults={"keywords": keywords, "company_sizes": sizes, "industries": industries,
+                          # shown in the public partner finder (/find/)
+                          "listed": bool(keywords), "public_slug": slugify(partner.name) if keywords else None,
+                          "public_description": f"{partner.name}: {', '.join(keywords)}." if keywords else ""},
             )
             for email, first, last, role, location in spec["people"]:
                 user = self._user(email, first, last, role, partner, locations.get(location), now)
