@@ -51,6 +51,17 @@ def _prm_state_forgotten():
     access.prm_state_forget()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A test that activates a language (a page rendered in Polish, an email in Czech) leaves the thread in it; the
+    next test on the same worker starts in English again, whatever ran before it."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -91,6 +91,6 @@ def test_a_task_published_outside_a_request_carries_no_request_id(db, published_
 
 def test_the_worker_restores_the_request_id_around_the_task_and_its_log_lines(log_lines):
     result = echo_request_id_task.apply(headers={"request_id": "edge-5e5e5e5e5e"})
-    assert result.get() == "edge-5e5e5e5e5e"
+    assert result.result == "edge-5e5e5e5e5e"  # an EagerResult: no .get() (Celery refuses it after an eager task)
     assert "[edge-5e5e5e5e5e]" in next(line for line in log_lines() if "inside the task" in line)
     assert get_request_id() is None  # nothing leaks into the next task
