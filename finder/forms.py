@@ -4,11 +4,10 @@ refused). Every field has a length limit."""
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.core.validators import RegexValidator
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
+from prm_portal.core.humancheck import HumanCheckMixin, human_form_token
 from referrals.models import Referral
 
 from .selectors import finder_country_codes
@@ -21,7 +20,7 @@ SIZE_CHOICES = [("", _("Any size"))] + Referral.CompanySize.choices
 
 def finder_form_token():
     """A fresh signed, timestamped form token; random, so two visitors never share one (one token, one inquiry)."""
-    return signing.TimestampSigner(salt=FINDER_FORM_SALT).sign(get_random_string(20))
+    return human_form_token(FINDER_FORM_SALT)
 
 
 def _country_choices(blank_label):
@@ -55,7 +54,9 @@ class SearchForm(forms.Form):
                 "industry": c.get("industry", ""), "company_size": c.get("company_size", "")}
 
 
-class InquiryForm(forms.Form):
+class InquiryForm(HumanCheckMixin, forms.Form):
+    token_salt = FINDER_FORM_SALT
+
     need = forms.CharField(label=_("What do you need?"), max_length=NEED_MAX_LENGTH,
                            widget=forms.Textarea(attrs={"rows": 4}),
                            help_text=_("Describe your project or problem in a few sentences."))
@@ -85,33 +86,11 @@ class InquiryForm(forms.Form):
         if not self.is_bound:
             self.initial["token"] = finder_form_token()
 
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
+    def token_max_age(self) -> int:
+        return FINDER_TOKEN_MAX_AGE
 
-    def renew_expired_token(self):
-        """After a refusal for an expired or broken token, the form shown again carries a fresh one (the visitor's
-        typed data stays), so sending it again works."""
-        if getattr(self, "_token_renewal_due", False):
-            self.data = self.data.copy()
-            self.data["token"] = finder_form_token()
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        signer = signing.TimestampSigner(salt=FINDER_FORM_SALT)
-        try:
-            signer.unsign(token, max_age=FINDER_TOKEN_MAX_AGE)
-        except signing.SignatureExpired:
-            self._token_renewal_due = True
-            raise forms.ValidationError(_("This form has expired. Please send it again."))
-        except signing.BadSignature:
-            self._token_renewal_due = True
-            raise forms.ValidationError(_("Please send the form again."))
-        try:
-            signer.unsign(token, max_age=settings.FINDER_FORM_MIN_SECONDS)
-        except signing.SignatureExpired:
-            return token  # older than the minimum: a person had time to fill it in
-        raise forms.ValidationError(_("That was quick! Please check your details and send the form again."))
+    def token_min_seconds(self) -> int:
+        return settings.FINDER_FORM_MIN_SECONDS
 
     def submission(self) -> dict:
         """The cleaned form as finder_inquiry_submit takes it."""

@@ -1,11 +1,10 @@
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.template.defaultfilters import filesizeformat
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from prm_portal.core.humancheck import HumanCheckMixin, human_form_token
 from prm_portal.core.models import Resource
 from prm_portal.core.uploads import validate_upload
 from prm_portal.core.versioning import version_form_field
@@ -103,12 +102,14 @@ class CsvImportForm(forms.Form):
 
 def web_form_token():
     """A fresh signed, timestamped form token; random, so two visitors never share one (one token, one lead)."""
-    return signing.TimestampSigner(salt=WEB_FORM_SALT).sign(get_random_string(20))
+    return human_form_token(WEB_FORM_SALT)
 
 
-class WebToLeadForm(forms.ModelForm):
+class WebToLeadForm(HumanCheckMixin, forms.ModelForm):
     """The public form (C12). Spam protection without third parties: a honeypot field people never see and a
     signed timestamp — a submission faster than a person types, or with a forged or day-old token, is refused."""
+
+    token_salt = WEB_FORM_SALT
 
     website = forms.CharField(required=False, label=_("Leave this field empty"), max_length=200)
     token = forms.CharField(widget=forms.HiddenInput, max_length=200)
@@ -130,34 +131,8 @@ class WebToLeadForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["token"] = web_form_token()
 
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
-
-    def renew_expired_token(self):
-        """After a refusal for an expired or broken token, the form shown again carries a fresh one (the visitor's
-        typed data stays), so sending it again works."""
-        if getattr(self, "_token_renewal_due", False):
-            self.data = self.data.copy()
-            self.data["token"] = web_form_token()
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        signer = signing.TimestampSigner(salt=WEB_FORM_SALT)
-        try:
-            signer.unsign(token, max_age=24 * 3600)
-        except signing.SignatureExpired:
-            self._token_renewal_due = True
-            raise forms.ValidationError(_("This form has expired. Please send it again."))
-        except signing.BadSignature:
-            self._token_renewal_due = True
-            raise forms.ValidationError(_("Please send the form again."))
-        min_seconds = getattr(settings, "LEADS_WEB_FORM_MIN_SECONDS", 3)
-        try:
-            signer.unsign(token, max_age=min_seconds)
-        except signing.SignatureExpired:
-            return token  # older than the minimum: a person had time to fill it in
-        raise forms.ValidationError(_("That was quick! Please check your details and send the form again."))
+    def token_min_seconds(self) -> int:
+        return getattr(settings, "LEADS_WEB_FORM_MIN_SECONDS", 3)
 
     def clean_country(self):
         return (self.cleaned_data.get("country") or "").upper()
