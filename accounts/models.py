@@ -112,6 +112,8 @@ class User(AbstractUser):
     def is_vendor_admin(self):
         if self.is_superuser or self.role == self.Role.VENDOR_ADMIN:
             return True
+        if self.role in self.PARTNER_ROLES:
+            return False  # partner people are never vendor admins, whatever group they are put in: no query
         return self.groups.filter(name="prm_admin").exists()
 
     @property
