@@ -20,6 +20,8 @@ from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from prm_portal.core.sql import AmongSubquery
+
 from .models import PartnerAccount, PartnerAccountUserObjectPermission, PortalSettings, User
 
 NOTHING = Q(pk__in=[])
@@ -183,12 +185,7 @@ def queue_ids_for(user) -> list[int]:
     query can use its indexes."""
     if not _active(user) or not user.is_partner:
         return []
-    Queue = apps.get_model("leads", "Queue")
-    return list(
-        Queue.objects.filter(Q(member_users=user) | Q(member_accounts=user.partner_account_id))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    return sorted(queue_ids_subquery(user).values_list("pk", flat=True))
 
 
 def queue_ids_subquery(user) -> QuerySet:
@@ -196,7 +193,24 @@ def queue_ids_subquery(user) -> QuerySet:
     Queue = apps.get_model("leads", "Queue")
     if not _active(user) or not user.is_partner:
         return Queue.objects.none().values("pk")
-    return Queue.objects.filter(Q(member_users=user) | Q(member_accounts=user.partner_account_id)).values("pk")
+    return Queue.objects.filter(
+        Q(pk__in=Queue.member_users.through.objects.filter(user_id=user.pk).values("queue_id"))
+        | Q(pk__in=Queue.member_accounts.through.objects.filter(
+            partneraccount_id=user.partner_account_id).values("queue_id"))
+    ).order_by().values("pk")
+
+
+def queue_ids_sql(user) -> tuple[str, tuple]:
+    """`queue_ids_subquery` as hand-written SQL and its parameters, for a subquery that every page of a partner
+    person builds (the ORM took longer to build it than PostgreSQL to run it)."""
+    Queue = apps.get_model("leads", "Queue")
+    if not _active(user) or not user.is_partner:
+        return "SELECT NULL::bigint WHERE false", ()
+    return (
+        f"SELECT queue_id FROM {Queue.member_users.through._meta.db_table} WHERE user_id = %s UNION ALL "  # noqa: S608
+        f"SELECT queue_id FROM {Queue.member_accounts.through._meta.db_table} WHERE partneraccount_id = %s",
+        (user.pk, user.partner_account_id),
+    )
 
 
 def lead_claimable_q(user) -> Q:
@@ -220,23 +234,15 @@ def lead_visible_q(user, view="all", queue_ids=None) -> Q:
     """Partner people: leads they own (all of their partner's for partner admins), open leads of their queues and
     leads given to their partner account but to nobody there yet, and leads shared with them. Channel managers:
     leads of the partners they manage (owned or granted) and every unowned lead. Vendor admins: all.
-    `queue_ids` (from `queue_ids_for`) lets a page that needs them twice read them once."""
+    The person's queues are a subquery of the same statement (`queue_ids`, from `queue_ids_for`, replaces it with a
+    list already read)."""
     if not _active(user):
         return NOTHING
     if user.is_partner:
-        Lead = apps.get_model("leads", "Lead")
-        waiting = Q(owner__isnull=True) & (
-            Q(queue_id__in=queue_ids if queue_ids is not None else queue_ids_for(user))
-            | Q(queue__isnull=True, partner_account_id=user.partner_account_id)
-        )
-        mine = Q(owner=user)
-        if user.is_partner_admin:
-            mine |= Q(partner_account_id=user.partner_account_id, owner__isnull=False)
-        if view == "mine":
-            return mine
-        if view == "queue":
-            return waiting
-        return mine | waiting | shared_q(user, Lead)
+        q = NOTHING
+        for part in lead_visible_parts(user, view=view, queue_ids=queue_ids):
+            q |= part
+        return q
     if not user.is_vendor_staff:
         return NOTHING
     q = staff_scope_q(user) | Q(owner__isnull=True, queue__isnull=False) | Q(
@@ -247,6 +253,52 @@ def lead_visible_q(user, view="all", queue_ids=None) -> Q:
     elif view == "queue":
         q &= Q(owner__isnull=True)
     return q
+
+
+def lead_visible_parts(user, view="all", queue_ids=None) -> list[Q] | None:
+    """What `lead_visible_q` says of a partner person, as the list of parts it ORs (None for anybody else).
+
+    Each part is one index range (the person's own leads, their partner's, one queue's waiting leads, the leads
+    given to their partner, the shared ones) and no lead is in two parts, so a list can count the parts' rows and
+    merge their newest ones without removing duplicates: the Leads tab then costs what the person's inbox holds,
+    not what the table holds (`make bench-inbox`). With `queue_ids` (from `queue_ids_for`) each queue is a part of
+    its own; without, the queues are one part with a subquery."""
+    if not _active(user) or not user.is_partner:
+        return None
+    Lead = apps.get_model("leads", "Lead")
+    if user.is_partner_admin:  # their partner's leads, and their own should one be held for another partner
+        mine = [Q(partner_account_id=user.partner_account_id, owner__isnull=False),
+                Q(owner=user) & ~Q(partner_account_id=user.partner_account_id)]
+    else:
+        mine = [Q(owner=user)]
+    if queue_ids is None:
+        waiting = [Q(owner__isnull=True) & Q(AmongSubquery("queue_id", queue_ids_subquery(user)))]
+    else:
+        waiting = [Q(owner__isnull=True, queue_id=queue_id) for queue_id in queue_ids]
+    waiting.append(Q(owner__isnull=True, queue__isnull=True, partner_account_id=user.partner_account_id))
+    if view == "mine":
+        return mine
+    if view == "queue":
+        return waiting
+    others = NOTHING
+    for part in (*mine, *waiting):
+        others |= part
+    return [*mine, *waiting, shared_q(user, Lead) & ~others]
+
+
+def _waiting_for_q(user, queue_ids=None) -> Q:
+    """Unowned leads in one of the person's queues, or given to their partner account but to nobody there yet."""
+    in_queues = (Q(queue_id__in=queue_ids) if queue_ids is not None
+                 else Q(AmongSubquery("queue_id", queue_ids_subquery(user))))
+    return Q(owner__isnull=True) & (in_queues | Q(queue__isnull=True, partner_account_id=user.partner_account_id))
+
+
+def lead_offered_q(user) -> Q:
+    """Leads waiting for this person to accept them (what `lead_can_claim` says of one lead, as a Q, for a list's
+    Accept buttons): a lead they only see through a sharing rule is not theirs to take."""
+    if not _active(user) or not user.is_partner:
+        return NOTHING
+    return _waiting_for_q(user)
 
 
 def lead_can_manage(user, lead) -> bool:

@@ -106,7 +106,7 @@ def first_run(request):
         except InvalidTransition as exc:
             form.add_error(None, str(exc))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.PortalModelBackend")
             return redirect(reverse("accounts:prm_settings"))
     return render(request, "accounts/first_admin_form.html", {"form": form})
 

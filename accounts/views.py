@@ -403,7 +403,7 @@ def welcome(request, uidb64, token):
         if request.user.is_authenticated and request.user.pk != user.pk:
             logout(request)
         user = services.user_password_set(actor=user, password=form.cleaned_data["new_password1"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.PortalModelBackend")
         messages.success(request, _("Your password is set. Welcome!"))
         return redirect("reports:home")
     return render(request, "accounts/welcome.html", {"form": form, "person": user})

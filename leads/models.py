@@ -106,9 +106,12 @@ class Lead(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["queue", "-created_at"], condition=Q(owner__isnull=True), name="lead_open_queue_idx"),
-            models.Index(fields=["owner", "-created_at"], name="lead_owner_created_idx"),
-            models.Index(fields=["partner_account", "-created_at"], name="lead_partner_created_idx"),
+            # The Leads tab takes the newest rows of each part of a person's inbox (their own, their partner's, one
+            # queue's) from these, in list order and index-only, so its cost follows the inbox, not the table.
+            models.Index(fields=["queue", "-created_at", "-id"], condition=Q(owner__isnull=True),
+                         name="lead_queue_inbox_idx"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_inbox_idx"),
+            models.Index(fields=["partner_account", "-created_at", "-id"], name="lead_partner_inbox_idx"),
             models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
             models.Index(fields=["partner_account", "status"], name="lead_partner_status_idx"),
             # The API's sync order (updated_after, then page by page): updated_at, then id.

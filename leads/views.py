@@ -14,7 +14,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import access
 from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.events import event_sentence
 from prm_portal.core.models import Resource
@@ -32,6 +31,7 @@ from .selectors import (
     lead_import_get_for_user,
     lead_list_visible_to,
     lead_owner_choices_for,
+    lead_page_list_visible_to,
     lead_preview_get_for_user,
     queue_choices_for,
     sla_breach_list_visible_to,
@@ -50,14 +50,13 @@ def _back(request, default="leads:list"):
 def _list_context(request):
     view = request.GET.get("view", "all")
     view = view if view in VIEWS else "all"
-    queue_ids = access.queue_ids_for(request.user)  # read once for the list and its Accept buttons
-    qs = lead_list_visible_to(user=request.user, view=view, queue_ids=queue_ids)
     status = request.GET.get("status", "")
-    if status in Lead.Status.values:
-        qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    status = status if status in Lead.Status.values else ""
+    leads = lead_page_list_visible_to(user=request.user, view=view, status=status, page_size=PAGE_SIZE,
+                                      page_number=request.GET.get("page"))
+    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page": page, "view": view, "status": status, "can_manage": permissions.can_manage(request.user),
-            "claimable": lead_claimable_ids(user=request.user, leads=page.object_list, queue_ids=queue_ids),
+            "claimable": lead_claimable_ids(leads=page.object_list),
             "clocks": services.sla_clocks_for(leads=page.object_list)}  # time left on each lead (issue 13)
 
 

@@ -134,9 +134,10 @@ else:
 
 # --- Auth
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, each loading the person with their partner account (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.PortalModelBackend",
+    "accounts.backends.PortalAllauthBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -85,10 +85,10 @@ def test_leads_tab_page_costs_the_same_queries_with_ten_times_the_rows(rep, queu
         response = rep.get(reverse("leads:list"))
     assert response.content.decode().count('<tr id="lead-') == 50
     assert len(many.captured_queries) == len(few.captured_queries)
-    # Where issue 12 left it: the user, the person's queues, the sharing groups, the count, the page, the claim usage,
-    # the partner (brand) and Recent Items. The way to 6 (the issue's aim): load the partner with the user and read
-    # the queues and sharing groups in one statement.
-    assert len(many.captured_queries) <= 8, [q["sql"][:90] for q in many.captured_queries]
+    # The user with their partner account, the person's queues, the count and the page's ids (one statement: the
+    # sharing rules are a subquery of it), the page's rows, the claim usage and Recent Items.
+    assert len(many.captured_queries) <= 6, [q["sql"][:90] for q in many.captured_queries]
+    assert not [q for q in many.captured_queries if q["sql"].startswith('SELECT "accounts_partneraccount"')]
 
 
 def test_leads_tab_rows_poll_costs_the_same_queries_with_ten_times_the_rows(rep, queue):

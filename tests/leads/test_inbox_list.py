@@ -1,0 +1,107 @@
+"""The Leads tab of a partner person as the newest rows of each part of what they may see (issue 12): the same
+leads, count, order and Accept buttons as the access policy's one filter, whatever the parts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from guardian.shortcuts import assign_perm
+
+from accounts import access
+from leads.models import Lead
+from leads.selectors import lead_page_list_visible_to
+from tests.factories import LeadFactory, PartnerUserFactory, QueueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def inbox(cast):
+    """Partner A's people see: leads they own, A's other leads (admins), two queues' waiting leads, a lead given to
+    A but to nobody there yet, and a lead of partner B shared with the rep directly."""
+    first, second = QueueFactory(accounts=[cast.partner_a]), QueueFactory(users=[cast.partner_a_user])
+    colleague = PartnerUserFactory(partner_account=cast.partner_a)
+    leads = {
+        "own": LeadFactory.create_batch(3, owner=cast.partner_a_user, partner_account=cast.partner_a),
+        "colleague": LeadFactory.create_batch(2, owner=colleague, partner_account=cast.partner_a),
+        "first_queue": LeadFactory.create_batch(4, queue=first),
+        "second_queue": LeadFactory.create_batch(2, queue=second),
+        "given": [LeadFactory(partner_account=cast.partner_a)],
+        "other_partner": LeadFactory.create_batch(2, owner=cast.partner_b_user, partner_account=cast.partner_b),
+        "nobody": LeadFactory.create_batch(2, queue=QueueFactory(accounts=[cast.partner_b])),
+    }
+    shared = leads["other_partner"][0]
+    assign_perm("leads.view_lead", cast.partner_a_user, shared)
+    assign_perm("leads.view_lead", cast.partner_a_user, leads["own"][0])  # shared and owned: listed once
+    return leads
+
+
+def _all(user, **kwargs):
+    merged = lead_page_list_visible_to(user=user, page_size=50, **kwargs)
+    return merged.count(), [lead.pk for lead in merged[0:50]]
+
+
+@pytest.mark.parametrize("who", ["partner_a_user", "partner_a_admin", "partner_b_user", "read_only_partner"])
+@pytest.mark.parametrize("view", ["all", "mine", "queue"])
+def test_the_merged_list_holds_what_the_access_policy_allows_newest_first(cast, inbox, who, view, request):
+    user = getattr(cast, who) if hasattr(cast, who) else request.getfixturevalue(who)  # sharing rules: every lead
+    expected = list(Lead.objects.filter(access.lead_visible_q(user, view=view)).order_by("-created_at", "-id")
+                    .values_list("pk", flat=True))
+    count, pks = _all(user, view=view)
+    assert pks == expected
+    assert count == len(expected)
+
+
+def test_no_lead_is_in_two_parts_of_a_persons_inbox(cast, inbox):
+    for user in (cast.partner_a_user, cast.partner_a_admin):
+        parts = access.lead_visible_parts(user, queue_ids=access.queue_ids_for(user))
+        seen = [pk for part in parts for pk in Lead.objects.filter(part).values_list("pk", flat=True)]
+        assert len(seen) == len(set(seen))
+
+
+def test_the_rep_sees_their_queues_their_own_the_given_and_the_shared_lead(cast, inbox):
+    _count, pks = _all(cast.partner_a_user)
+    wanted = {lead.pk for key in ("own", "first_queue", "second_queue", "given") for lead in inbox[key]}
+    assert set(pks) == wanted | {inbox["other_partner"][0].pk}
+    assert not set(pks) & {lead.pk for lead in inbox["colleague"] + inbox["nobody"]}
+
+
+def test_a_status_filter_and_a_second_page_keep_the_order_and_the_count(cast, inbox):
+    Lead.objects.filter(pk__in=[lead.pk for lead in inbox["first_queue"][:2]]).update(status="working")
+    count, pks = _all(cast.partner_a_user, status="working")
+    assert count == 2 and set(pks) == {lead.pk for lead in inbox["first_queue"][:2]}
+    everything = list(Lead.objects.filter(access.lead_visible_q(cast.partner_a_user)).order_by("-created_at", "-id")
+                      .values_list("pk", flat=True))
+    second = lead_page_list_visible_to(user=cast.partner_a_user, page_size=5, page_number=2)
+    assert second.count() == len(everything)
+    assert [lead.pk for lead in second[5:10]] == everything[5:10]
+
+
+def test_accept_shows_on_waiting_leads_only_not_on_shared_or_owned_ones(cast, inbox, login_as):
+    body = login_as(cast.partner_a_user).get(reverse("leads:list")).content.decode()
+    for lead in inbox["first_queue"] + inbox["second_queue"] + inbox["given"]:
+        assert f'id="accept-{lead.pk}"' in body
+    for lead in inbox["own"] + inbox["other_partner"][:1]:
+        assert f'id="accept-{lead.pk}"' not in body and f'id="view-{lead.pk}"' in body
+
+
+def test_the_pager_reaches_the_last_leads(cast, inbox, login_as):
+    LeadFactory.create_batch(55, owner=cast.partner_a_user, partner_account=cast.partner_a)
+    client = login_as(cast.partner_a_user)
+    total = Lead.objects.filter(access.lead_visible_q(cast.partner_a_user)).count()
+    oldest = Lead.objects.filter(access.lead_visible_q(cast.partner_a_user)).order_by("created_at", "id").first()
+    body = client.get(reverse("leads:list") + "?page=2").content.decode()
+    assert body.count('<tr id="lead-') == total - 50
+    assert f'<tr id="lead-{oldest.pk}"' in body
+    body = client.get(reverse("leads:list") + "?page=99").content.decode()  # past the end: the last page
+    assert f'<tr id="lead-{oldest.pk}"' in body
+
+
+def test_the_signed_in_person_comes_with_their_partner_account_in_one_query(cast, login_as):
+    client = login_as(cast.partner_a_user)
+    client.get(reverse("leads:list"))
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("leads:list"))
+    assert ctx.captured_queries[0]["sql"].startswith('SELECT "accounts_user"')
+    assert '"accounts_partneraccount"' in ctx.captured_queries[0]["sql"]
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "accounts_partneraccount"')]
