@@ -1,8 +1,10 @@
 """The admin's opportunity screens: rows of the partners the person manages (access.opportunity_visible_q); edits
-go through opportunities.services.opportunity_update, with the deal's timeline event and its version bump."""
+go through opportunities.services.opportunity_update, with the deal's timeline event and its version bump, and
+deletes through opportunity_delete, which takes the deal out of the dashboards' pipeline summary."""
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
@@ -105,6 +107,15 @@ class OpportunityAdmin(PortalModelAdmin):
                                               customer_account=data["customer_account"], stage=data["stage"],
                                               **common)
         obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        """Deleting goes through the service too: the deal leaves the dashboards' pipeline summary with it."""
+        services.opportunity_delete(actor=request.user, opportunity=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for opportunity in queryset:
+                services.opportunity_delete(actor=request.user, opportunity=opportunity)
 
 
 class CustomerContactInline(PortalInlineMixin, admin.TabularInline):

@@ -161,13 +161,14 @@ class Opportunity(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = _("opportunities")
         indexes = [
-            # The dashboards group by partner, stage and currency and sum amounts: an index-only scan.
-            models.Index(fields=["partner_account", "stage", "currency", "amount"], name="opp_dashboard_idx"),
             models.Index(fields=["owner", "close_date"], name="opp_owner_close_idx"),
             models.Index(fields=["partner_account", "close_date"], name="opp_partner_close_idx"),
             # The list's default order (newest first), for everyone and per partner.
             models.Index(fields=["-created_at", "-id"], name="opp_created_idx"),
             models.Index(fields=["partner_account", "-created_at"], name="opp_partner_created_idx"),
+            # The dashboards' leads converted per month: only the deals that came from a lead, by creation.
+            models.Index(fields=["created_at", "partner_account", "owner"], name="opp_converted_idx",
+                         condition=models.Q(source_lead__isnull=False)),
         ]
 
     def __str__(self):
@@ -176,3 +177,29 @@ class Opportunity(models.Model):
     @property
     def probability(self):
         return self.stage.probability
+
+
+class PipelineSummary(models.Model):
+    """The opportunities counted and summed per partner, owner, stage and currency: what the Home dashboards read
+    instead of grouping every deal (reports.dashboards). The opportunity services keep it in the same transaction
+    as the deal's own write (opportunities.services.pipeline_summary_shift); `pipeline_summary_rebuild()` fills it
+    from the deals (the migration that created it, and anything that writes deals in bulk). A row stays when its
+    count falls to 0; the readers skip it and a rebuild drops it."""
+
+    # The key's unique index serves a partner's rows; the owner's index a rep's.
+    partner_account = models.ForeignKey("accounts.PartnerAccount", on_delete=models.CASCADE, related_name="+",
+                                        db_index=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3)
+    n = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)  # the deals' amounts; none count 0
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner_account", "owner", "stage", "currency"],
+                                    name="pipeline_summary_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_account_id}/{self.owner_id}/{self.stage_id}/{self.currency}: {self.n}"

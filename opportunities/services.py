@@ -1,6 +1,8 @@
 """Writes for opportunities: every state change is one function here, with its timeline event."""
 
-from django.db import transaction
+from decimal import Decimal
+
+from django.db import connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from accounts import access
@@ -10,7 +12,7 @@ from prm_portal.core.services import activity_record, resource_add
 from prm_portal.core.versioning import version_bump, version_check
 
 from .events import OpportunityEvent
-from .models import CustomerAccount, CustomerContact, Opportunity, Stage
+from .models import CustomerAccount, CustomerContact, Opportunity, PipelineSummary, Stage
 
 DEFAULT_STAGES = [
     # name, probability, kind, code (models.DEFAULT_STAGE_NAMES translates the name by its code)
@@ -31,6 +33,65 @@ def _dashboards_changed():
     """The Home dashboards' cached numbers are stale now, and again once this transaction commits."""
     cache_generation_bump("dashboards")
     transaction.on_commit(lambda: cache_generation_bump("dashboards"))
+
+
+# --- the pipeline summary the dashboards read (models.PipelineSummary) ---------------------------------------------
+
+_SUMMARY = PipelineSummary._meta.db_table
+_SUMMARY_KEY = "partner_account_id, owner_id, stage_id, currency"
+# One statement for a deal's move between summary rows (PostgreSQL and SQLite >= 3.24 alike). Its rows come in key
+# order, so two deals moving between the same rows lock them in the same order.
+_SUMMARY_SHIFT_SQL = (
+    f"INSERT INTO {_SUMMARY} ({_SUMMARY_KEY}, n, amount) VALUES {{values}} "  # noqa: S608
+    f"ON CONFLICT ({_SUMMARY_KEY}) DO UPDATE SET n = {_SUMMARY}.n + excluded.n, "
+    f"amount = {_SUMMARY}.amount + excluded.amount"
+)
+_SUMMARY_FILL_SQL = (
+    f"INSERT INTO {_SUMMARY} ({_SUMMARY_KEY}, n, amount) "  # noqa: S608
+    f"SELECT {_SUMMARY_KEY}, COUNT(*), COALESCE(SUM(amount), 0) FROM {Opportunity._meta.db_table} "
+    f"GROUP BY {_SUMMARY_KEY}"
+)
+
+
+def _pipeline_state(opportunity):
+    """Where the deal counts in the summary, and with what amount."""
+    key = (opportunity.partner_account_id, opportunity.owner_id, opportunity.stage_id, opportunity.currency)
+    amount = opportunity.amount
+    return key, (Decimal(0) if amount is None else Decimal(str(amount)))
+
+
+def _pipeline_summary_shift(*, before=None, after=None):
+    """Move one deal between summary rows, in the caller's transaction: out of `before`'s row (a deal changed or
+    deleted), into `after`'s (a deal created or changed). States are `_pipeline_state` values; nothing is written
+    when the deal stays in its row with the same amount."""
+    deltas = {}
+    for state, sign in ((before, -1), (after, 1)):
+        if state is not None:
+            key, amount = state
+            n, total = deltas.get(key, (0, Decimal(0)))
+            deltas[key] = (n + sign, total + sign * amount)
+    rows = sorted((key, n, total) for key, (n, total) in deltas.items() if n or total)
+    if not rows:
+        return
+    params = []
+    for key, n, total in rows:
+        params.extend((*key, n, total))
+    sql = _SUMMARY_SHIFT_SQL.format(values=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def pipeline_summary_rebuild(*, using="default") -> int:
+    """Fill the pipeline summary afresh from the deals: after a migration, a bulk load or a repair. The summary is
+    locked for the time (PostgreSQL), so a deal saved meanwhile adds its move to the rebuilt rows once this commits.
+    Returns the number of rows."""
+    db = connections[using]
+    with transaction.atomic(using=using), db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {_SUMMARY} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {_SUMMARY}")  # noqa: S608
+        cursor.execute(_SUMMARY_FILL_SQL)
+        return cursor.rowcount
 
 
 def _share_by_rules(opportunity):
@@ -155,12 +216,14 @@ def opportunity_create(
         source_lead=source_lead.pk if source_lead else None,
         stage=opportunity.stage.name,
     )
+    _pipeline_summary_shift(after=_pipeline_state(opportunity))
     _share_by_rules(opportunity)
     _dashboards_changed()
     return opportunity
 
 
 def _stage_move(*, actor, opportunity, stage, bump=True):
+    """The stage move's row and event; the caller moves the deal in the pipeline summary."""
     old = opportunity.stage
     opportunity.stage = stage
     if bump:
@@ -197,7 +260,9 @@ def opportunity_stage_change(*, actor, opportunity, stage, expected_version=None
     version_check(locked, expected_version)
     if locked.stage_id == stage.pk:
         raise InvalidTransition(_("The opportunity is already at stage %(stage)s.") % {"stage": stage.label})
+    before = _pipeline_state(locked)
     _stage_move(actor=actor, opportunity=locked, stage=stage)
+    _pipeline_summary_shift(before=before, after=_pipeline_state(locked))
     return locked
 
 
@@ -224,6 +289,7 @@ def opportunity_update(
     version_check(locked, expected_version)
     if not (name or "").strip():
         raise InvalidTransition(_("Name the opportunity."))
+    before = _pipeline_state(locked)
     changes = {}
     new_values = {
         "name": name.strip(),
@@ -258,7 +324,20 @@ def opportunity_update(
         _dashboards_changed()
     if stage is not None and stage.pk != locked.stage_id:
         _stage_move(actor=actor, opportunity=locked, stage=stage, bump=not changes)
+    _pipeline_summary_shift(before=before, after=_pipeline_state(locked))
     return locked
+
+
+@transaction.atomic
+def opportunity_delete(*, actor, opportunity) -> None:
+    """Delete the deal and take it out of the pipeline summary in the same transaction. Only the Django admin
+    offers deleting (to vendor admins: access.admin_model_rights); it records no timeline event, as before."""
+    locked = _locked(opportunity)
+    _require_change(actor, locked)
+    before = _pipeline_state(locked)
+    locked.delete()
+    _pipeline_summary_shift(before=before)
+    _dashboards_changed()
 
 
 @transaction.atomic

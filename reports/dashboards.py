@@ -1,7 +1,10 @@
 """The Home dashboards (D3): pipeline, leads claimed and converted, response time and win rate.
 
-Every number comes from a handful of grouped queries whatever the number of rows; the charts are
-drawn server-side as SVG (opportunities/_chart_*.html) and each has a CSV export of its numbers.
+Every number comes from a handful of grouped queries. The pipeline's read the summary the opportunity services
+keep in the same transaction as each deal (opportunities.models.PipelineSummary), so their cost follows the
+partners, reps, stages and currencies, not the number of deals; the lead-side ones read the last MONTHS months of
+claims and conversions. The charts are drawn server-side as SVG (reports/_chart_*.html) and each has a CSV export
+of its numbers.
 """
 
 import logging
@@ -9,13 +12,15 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import TruncMonth
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
@@ -25,7 +30,7 @@ from accounts import access
 from accounts.models import PartnerAccount, User
 from leads.events import LeadEvent
 from leads.models import Lead
-from opportunities.models import Opportunity, Stage
+from opportunities.models import Opportunity, PipelineSummary, Stage
 from prm_portal.core.cachegen import cache_generation, cache_generation_bump
 from prm_portal.core.models import ActivityEvent
 
@@ -49,33 +54,38 @@ class Scope:
     user: object
     title: str = ""
 
-    def opportunities(self):
-        qs = Opportunity.objects.all()
+    @cached_property
+    def partner_ids(self) -> list:
+        """A channel manager's partners, owned and granted, as the access policy has them: asked once, and given
+        to every query as a list (a planner that knows how few rows to expect picks the index paths)."""
+        return [row["pk"] for row in access.managed_partner_ids(self.user)]
+
+    def _narrow(self, queryset):
+        """The scope's rows of a model with `partner_account` and `owner` fields."""
         if self.kind == "manager":
-            return qs.filter(access.staff_scope_q(self.user))
+            return queryset.filter(partner_account__in=self.partner_ids)
         if self.kind == "partner":
-            return qs.filter(partner_account=self.user.partner_account_id)
+            return queryset.filter(partner_account=self.user.partner_account_id)
         if self.kind == "personal":
-            return qs.filter(owner=self.user)
-        return qs
+            return queryset.filter(owner=self.user)
+        return queryset
+
+    def pipeline(self):
+        """The scope's rows of the pipeline summary (those that count deals)."""
+        return self._narrow(PipelineSummary.objects.filter(n__gt=0))
+
+    def opportunities(self):
+        return self._narrow(Opportunity.objects.all())
 
     def leads(self):
-        qs = Lead.objects.filter(partner_account__isnull=False)
-        if self.kind == "manager":
-            return qs.filter(access.staff_scope_q(self.user))
-        if self.kind == "partner":
-            return qs.filter(partner_account=self.user.partner_account_id)
-        if self.kind == "personal":
-            return qs.filter(owner=self.user)
-        return qs
+        return self._narrow(Lead.objects.filter(partner_account__isnull=False))
 
     def partners(self):
-        qs = PartnerAccount.objects.order_by("name")
+        """The partners the user sees: all (vendor admins), those they manage, owned or granted (channel
+        managers), or their own (partner people)."""
         if self.kind == "manager":
-            return qs.filter(owner=self.user)
-        if self.kind in ("partner", "personal"):
-            return qs.filter(pk=self.user.partner_account_id)
-        return qs
+            return PartnerAccount.objects.filter(pk__in=self.partner_ids).order_by("name")
+        return PartnerAccount.objects.filter(access.partner_account_visible_q(self.user)).order_by("name")
 
     @property
     def per_partner(self):
@@ -219,7 +229,7 @@ class Dashboard:
     by_stage: list  # (stage, count, amount)
     by_partner: list  # (partner_id, name, open_count, open_amount, won, lost)
     months: list
-    lead_rows: list  # (partner_id, name, month, claimed, converted)
+    lead_rows: list  # (partner_id, name, month, claimed, converted), in no order
     response: list  # (partner_id, name, median_hours, leads)
     response_overall: float | None
     won: int
@@ -294,7 +304,10 @@ def dashboard_build(*, user, now=None, use_cache=True) -> Dashboard:
 def _rows(queryset) -> list[tuple]:
     """A grouped queryset's rows straight from the cursor: thousands of small tuples without per-row
     converters (callers normalise what they read: _decimal, int)."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a scope of no partners
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -311,81 +324,98 @@ def _numbers(*, scope, stages, months) -> dict:
     partners = scope.group_names()  # partners, or the partner's reps for a partner admin
     group = scope.group_field
 
-    # 1. Opportunities grouped by partner, stage and currency (index-only scan on opp_dashboard_idx).
-    groups = _rows(
-        scope.opportunities()
-        .order_by()
-        .values_list(group, "stage_id", "currency")
-        .annotate(n=Count("id"), total=Sum("amount"))
+    # 1. The pipeline, from the summary the opportunity services keep (PipelineSummary): as many rows as groups,
+    # stages and currencies, however many deals there are. Per group and currency, by stage kind...
+    kind_ids = {kind: [pk for pk, s in stages.items() if s.kind == kind] or [0] for kind in Stage.Kind.values}
+    pipeline = scope.pipeline().order_by()
+    per_group = _rows(
+        pipeline.values_list(group, "currency").annotate(
+            open_n=Sum("n", filter=Q(stage__in=kind_ids[Stage.Kind.OPEN])),
+            open_amount=Sum("amount", filter=Q(stage__in=kind_ids[Stage.Kind.OPEN])),
+            won_n=Sum("n", filter=Q(stage__in=kind_ids[Stage.Kind.WON])),
+            lost_n=Sum("n", filter=Q(stage__in=kind_ids[Stage.Kind.LOST])),
+        )
     )
+    # ... and per stage and currency.
+    per_stage = _rows(pipeline.values_list("stage_id", "currency").annotate(n=Sum("n"), total=Sum("amount")))
     currency_counts = {}
-    for _pid, _sid, cur, n, _total in groups:
-        currency_counts[cur] = currency_counts.get(cur, 0) + n
-    currency = max(currency_counts, key=currency_counts.get) if currency_counts else "EUR"
+    for _sid, cur, n, _total in per_stage:
+        currency_counts[cur] = currency_counts.get(cur, 0) + int(n)
+    currency = max(sorted(currency_counts), key=currency_counts.get) if currency_counts else "EUR"
     other = {}
     by_stage = {pk: [0, Decimal(0)] for pk in stages}
-    by_partner = {}
     won = lost = open_count = 0
     open_amount = won_amount = Decimal(0)
     kinds = {pk: s.kind for pk, s in stages.items()}
-    for pid, sid, cur, n, total in groups:
+    for sid, cur, n, total in per_stage:
         kind = kinds.get(sid)
         if kind is None:
             continue
-        amount = _decimal(total)
-        main = cur == currency
-        row = by_partner.get(pid)
-        if row is None:
-            row = by_partner[pid] = [0, Decimal(0), 0, 0]
+        n, amount, main = int(n), _decimal(total), cur == currency
         if kind == Stage.Kind.WON:
             won += n
-            row[2] += n
             if main:
                 won_amount += amount
         elif kind == Stage.Kind.LOST:
             lost += n
-            row[3] += n
         else:
             open_count += n
-            row[0] += n
             if main:
                 open_amount += amount
-                row[1] += amount
             else:
                 other[cur] = other.get(cur, Decimal(0)) + amount
         by_stage[sid][0] += n
         if main:
             by_stage[sid][1] += amount
+    by_partner = {}
+    for pid, cur, open_n, open_total, won_n, lost_n in per_group:
+        row = by_partner.get(pid)
+        if row is None:
+            row = by_partner[pid] = [0, Decimal(0), 0, 0]
+        row[0] += int(open_n or 0)
+        if cur == currency:
+            row[1] += _decimal(open_total)
+        row[2] += int(won_n or 0)
+        row[3] += int(lost_n or 0)
 
     # 2. Leads claimed per partner and month.
     since = months[0]
     claimed = _rows(
         scope.leads()
         .filter(claimed_at__gte=since)
-        .annotate(y=ExtractYear("claimed_at"), m=ExtractMonth("claimed_at"))
+        .annotate(month=TruncMonth("claimed_at"))
         .order_by()
-        .values_list(group, "y", "m")
-        .annotate(n=Count("id"))
+        .values_list(group, "month")
+        .annotate(n=Count("*"))
     )
-    # 3. Leads converted per partner and month: the opportunities that came from a lead.
+    # 3. Leads converted per partner and month: the opportunities that came from a lead (an index-only scan of
+    # opp_converted_idx, which holds those deals alone).
     converted = _rows(
         scope.opportunities()
         .filter(source_lead__isnull=False, created_at__gte=since)
-        .annotate(y=ExtractYear("created_at"), m=ExtractMonth("created_at"))
+        .annotate(month=TruncMonth("created_at"))
         .order_by()
-        .values_list(group, "y", "m")
-        .annotate(n=Count("id"))
+        .values_list(group, "month")
+        .annotate(n=Count("*"))
     )
-    lead_counts = {}
     month_days = {(m.year, m.month): m.date() for m in months}
-    for rows, slot in ((claimed, 0), (converted, 1)):
-        for pid, year, month, n in rows:
-            year, month = int(year), int(month)
-            key = (pid, month_days.get((year, month)) or date(year, month, 1))
-            counts = lead_counts.get(key)
-            if counts is None:
-                counts = lead_counts[key] = [0, 0]
-            counts[slot] += n
+    days = {}  # each month as the database gives it -> the month's first day
+
+    def day_of(value):
+        # A naive datetime (PostgreSQL), or text (SQLite): the month's first day in the current time zone.
+        ym = (int(value[:4]), int(value[5:7])) if isinstance(value, str) else (value.year, value.month)
+        days[value] = day = month_days.get(ym) or date(ym[0], ym[1], 1)
+        return day
+
+    # Each query has one row per group and month: the claimed make the keys, the converted join them.
+    lead_counts = {(pid, days.get(month) or day_of(month)): [n, 0] for pid, month, n in claimed}
+    for pid, month, n in converted:
+        key = (pid, days.get(month) or day_of(month))
+        counts = lead_counts.get(key)
+        if counts is None:
+            lead_counts[key] = [0, n]
+        else:
+            counts[1] += n
 
     # 4. Time from claim to the first status change after it, per lead claimed in the window.
     per_partner_hours, overall = _response_times(scope=scope, since=since)
@@ -400,9 +430,7 @@ def _numbers(*, scope, stages, months) -> dict:
             key=lambda r: (-r[3], r[1]),
         ),
         months=[m.date() for m in months],
-        lead_rows=sorted(
-            (pid, partners.get(pid, ""), month, c, v) for (pid, month), (c, v) in lead_counts.items()
-        ),
+        lead_rows=[(pid, partners.get(pid, ""), month, c, v) for (pid, month), (c, v) in lead_counts.items()],
         response=sorted(
             ((pid, partners.get(pid, ""), hours, n) for pid, (hours, n) in per_partner_hours.items()),
             key=lambda r: r[2],
@@ -430,6 +458,14 @@ FIRST_CHANGES_SQL = (
     "FROM ({leads}) l JOIN ({events}) e ON e.object_id = l.id AND e.created_at > l.claimed_at "
     "GROUP BY l.id, l.grp, l.claimed_at"
 )
+# The same for a few partners' leads (PostgreSQL): each lead looks up its first change in the events' target index
+# (activity_target_idx) instead of the join reading every lead event of the window.
+FIRST_CHANGES_PER_LEAD_SQL = (
+    "SELECT l.grp AS partner_id, l.claimed_at AS claimed_at, e.created_at AS changed_at "
+    "FROM ({leads}) l CROSS JOIN LATERAL ("
+    "  SELECT e.created_at FROM ({events}) e WHERE e.object_id = l.id AND e.created_at > l.claimed_at "
+    "  ORDER BY e.created_at LIMIT 1) e"
+)
 MEDIANS_SQL = (
     "SELECT partner_id, GROUPING(partner_id), percentile_cont(0.5) WITHIN GROUP ("
     "  ORDER BY EXTRACT(EPOCH FROM (changed_at - claimed_at)) / 3600.0), COUNT(*) "
@@ -440,14 +476,18 @@ MEDIANS_SQL = (
 def _response_times(*, scope, since):
     """Median hours from claim to the lead's first status change after it: per partner, and overall.
 
-    One query: the scope's leads joined to their status-change events (GROUP BY lead for the first one);
+    One query: the scope's leads joined to their status-change events (GROUP BY lead for the first one; on
+    PostgreSQL, a scope narrower than every partner looks each lead's first one up by index instead);
     PostgreSQL takes the medians itself (percentile_cont with ROLLUP), other databases in Python.
     """
-    leads_sql, leads_params = (
-        scope.leads().filter(claimed_at__gte=since).annotate(grp=F(scope.group_field)).order_by()
-        .values("id", "grp", "claimed_at")
-        .query.sql_with_params()
-    )
+    try:
+        leads_sql, leads_params = (
+            scope.leads().filter(claimed_at__gte=since).annotate(grp=F(scope.group_field)).order_by()
+            .values("id", "grp", "claimed_at")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # a scope of no partners
+        return {}, None
     events_sql, events_params = (
         ActivityEvent.objects.filter(content_type=ContentType.objects.get_for_model(Lead), created_at__gt=since)
         .filter(Q(data__changes__has_key="status"))
@@ -457,11 +497,13 @@ def _response_times(*, scope, since):
         .query.sql_with_params()
     )
     # Both parts are compiled Django querysets; their parameters travel separately.
-    firsts = FIRST_CHANGES_SQL.format(leads=leads_sql, events=events_sql)
+    postgresql = connection.vendor == "postgresql"
+    shape = FIRST_CHANGES_PER_LEAD_SQL if postgresql and scope.kind != "all" else FIRST_CHANGES_SQL
+    firsts = shape.format(leads=leads_sql, events=events_sql)
     params = (*leads_params, *events_params)
     per_partner, overall = {}, None
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
             cursor.execute(MEDIANS_SQL.format(firsts=firsts), params)
             for partner_id, is_total, median, n in cursor.fetchall():
                 if is_total:
@@ -565,7 +607,8 @@ def dashboard_csv_rows(*, dashboard: Dashboard, chart: str) -> tuple[list, list]
     if chart == "leads":
         return (
             [who, "month", "claimed", "converted"],
-            [[name or str(d.scope.user), month.isoformat(), c, v] for _p, name, month, c, v in d.lead_rows],
+            [[name or str(d.scope.user), month.isoformat(), c, v] for _p, name, month, c, v in sorted(
+                d.lead_rows, key=lambda r: (r[0] is None, r[0] or 0, r[2]))],
         )
     if chart == "response-time":
         rows = [[name, round(h, 2), n] for _p, name, h, n in d.response]
