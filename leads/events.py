@@ -63,3 +63,11 @@ class LeadEvent(EventType):
             elif data["previous_partner"] is not None and not viewer_knows(
                     viewer, partner_account_id=data["previous_partner"]):
                 params["old_owner"] = gettext("another partner")
+
+
+# The events that put a lead in someone's hands (or a queue's), not the owner's first reaction to it: a status change
+# recorded by one of these does not stop the dashboards' response time.
+CLAIM_EVENTS = (
+    LeadEvent.CLAIMED, LeadEvent.CLAIMED_DIRECT, LeadEvent.ASSIGNED_TO_USER, LeadEvent.ASSIGNED_TO_PARTNER,
+    LeadEvent.CREATED, LeadEvent.ROUTED, LeadEvent.ROUTED_TO_DEFAULT_QUEUE, LeadEvent.UNROUTED,
+)

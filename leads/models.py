@@ -83,6 +83,9 @@ class Lead(models.Model):
         Queue, verbose_name=_("claimed from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # When the owner first changed the status after the claim (the dashboards' response time): kept by the services
+    # in the same write as the status, cleared by every claim and recall.
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True, editable=False)
     holds_claim = models.BooleanField(
         _("counts against claim limits"),
         default=False,
@@ -114,6 +117,9 @@ class Lead(models.Model):
             models.Index(fields=["partner_account", "-created_at", "-id"], name="lead_partner_inbox_idx"),
             models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
             models.Index(fields=["partner_account", "status"], name="lead_partner_status_idx"),
+            # The dashboards' claims per month and response times, read from the index alone.
+            models.Index(fields=["claimed_at"], include=["partner_account", "owner", "first_response_at"],
+                         condition=Q(claimed_at__isnull=False), name="lead_claimed_idx"),
             # The API's sync order (updated_after, then page by page): updated_at, then id.
             models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
         ]

@@ -15,7 +15,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -28,20 +27,13 @@ from django.utils.translation import gettext as _
 
 from accounts import access
 from accounts.models import PartnerAccount, User
-from leads.events import LeadEvent
 from leads.models import Lead
 from opportunities.models import Opportunity, PipelineSummary, Stage
 from prm_portal.core.cachegen import cache_generation, cache_generation_bump
-from prm_portal.core.models import ActivityEvent
 
 MONTHS = 6
 TOP_PARTNERS = 10
 CHARTS = ("pipeline-stage", "pipeline-partner", "leads", "response-time", "win-rate")
-# Events that are the claim itself, not the partner's first reaction to it.
-CLAIM_VERBS = tuple(e.value for e in (
-    LeadEvent.CLAIMED, LeadEvent.CLAIMED_DIRECT, LeadEvent.ASSIGNED_TO_USER, LeadEvent.ASSIGNED_TO_PARTNER,
-    LeadEvent.CREATED, LeadEvent.ROUTED, LeadEvent.ROUTED_TO_DEFAULT_QUEUE, LeadEvent.UNROUTED,
-))
 
 logger = logging.getLogger(__name__)
 
@@ -453,65 +445,38 @@ def _as_datetime(value):
     return value
 
 
-FIRST_CHANGES_SQL = (
-    "SELECT l.grp AS partner_id, l.claimed_at AS claimed_at, MIN(e.created_at) AS changed_at "
-    "FROM ({leads}) l JOIN ({events}) e ON e.object_id = l.id AND e.created_at > l.claimed_at "
-    "GROUP BY l.id, l.grp, l.claimed_at"
-)
-# The same for a few partners' leads (PostgreSQL): each lead looks up its first change in the events' target index
-# (activity_target_idx) instead of the join reading every lead event of the window.
-FIRST_CHANGES_PER_LEAD_SQL = (
-    "SELECT l.grp AS partner_id, l.claimed_at AS claimed_at, e.created_at AS changed_at "
-    "FROM ({leads}) l CROSS JOIN LATERAL ("
-    "  SELECT e.created_at FROM ({events}) e WHERE e.object_id = l.id AND e.created_at > l.claimed_at "
-    "  ORDER BY e.created_at LIMIT 1) e"
-)
 MEDIANS_SQL = (
-    "SELECT partner_id, GROUPING(partner_id), percentile_cont(0.5) WITHIN GROUP ("
-    "  ORDER BY EXTRACT(EPOCH FROM (changed_at - claimed_at)) / 3600.0), COUNT(*) "
-    "FROM ({firsts}) f GROUP BY ROLLUP(partner_id)"
+    "SELECT grp, GROUPING(grp), percentile_cont(0.5) WITHIN GROUP ("
+    "  ORDER BY EXTRACT(EPOCH FROM (first_response_at - claimed_at)) / 3600.0), COUNT(*) "
+    "FROM ({leads}) f GROUP BY ROLLUP(grp)"
 )
 
 
 def _response_times(*, scope, since):
-    """Median hours from claim to the lead's first status change after it: per partner, and overall.
-
-    One query: the scope's leads joined to their status-change events (GROUP BY lead for the first one; on
-    PostgreSQL, a scope narrower than every partner looks each lead's first one up by index instead);
-    PostgreSQL takes the medians itself (percentile_cont with ROLLUP), other databases in Python.
-    """
+    """Median hours from claim to the lead's first status change after it (`Lead.first_response_at`, which the lead
+    services keep): per partner (or rep), and overall. One query on the leads claimed in the window, from the
+    lead_claimed_idx index alone; PostgreSQL takes the medians itself (percentile_cont with ROLLUP), other databases
+    in Python."""
     try:
         leads_sql, leads_params = (
-            scope.leads().filter(claimed_at__gte=since).annotate(grp=F(scope.group_field)).order_by()
-            .values("id", "grp", "claimed_at")
+            scope.leads().filter(claimed_at__gte=since, first_response_at__isnull=False)
+            .annotate(grp=F(scope.group_field)).order_by()
+            .values("grp", "claimed_at", "first_response_at")
             .query.sql_with_params()
         )
     except EmptyResultSet:  # a scope of no partners
         return {}, None
-    events_sql, events_params = (
-        ActivityEvent.objects.filter(content_type=ContentType.objects.get_for_model(Lead), created_at__gt=since)
-        .filter(Q(data__changes__has_key="status"))
-        .exclude(verb__in=CLAIM_VERBS)
-        .order_by()
-        .values("object_id", "created_at")
-        .query.sql_with_params()
-    )
-    # Both parts are compiled Django querysets; their parameters travel separately.
-    postgresql = connection.vendor == "postgresql"
-    shape = FIRST_CHANGES_PER_LEAD_SQL if postgresql and scope.kind != "all" else FIRST_CHANGES_SQL
-    firsts = shape.format(leads=leads_sql, events=events_sql)
-    params = (*leads_params, *events_params)
     per_partner, overall = {}, None
     with connection.cursor() as cursor:
-        if postgresql:
-            cursor.execute(MEDIANS_SQL.format(firsts=firsts), params)
+        if connection.vendor == "postgresql":
+            cursor.execute(MEDIANS_SQL.format(leads=leads_sql), leads_params)
             for partner_id, is_total, median, n in cursor.fetchall():
                 if is_total:
                     overall = float(median) if median is not None else None
                 else:
                     per_partner[partner_id] = (float(median), n)
             return per_partner, overall
-        cursor.execute(firsts, params)
+        cursor.execute(leads_sql, leads_params)
         hours_by_partner, all_hours = {}, []
         for partner_id, claimed_at, changed_at in cursor.fetchall():
             claimed_at, changed_at = _as_datetime(claimed_at), _as_datetime(changed_at)

@@ -23,7 +23,7 @@ from .imports import (
     lead_import_start,
     lead_import_sweep,
 )
-from .records import lead_convert, lead_reassign, lead_resource_add, lead_update
+from .records import lead_convert, lead_first_responses_rebuild, lead_reassign, lead_resource_add, lead_update
 from .routing import (
     EDITABLE_FIELDS,
     eligible_user_ids,
@@ -39,7 +39,8 @@ from .webform import WebFormAlreadySent, WebFormRateLimited, lead_web_form_submi
 __all__ = [
     "ALREADY_CLAIMED", "EDITABLE_FIELDS", "ClaimLimitReached", "claim_limits_for", "claim_limits_set",
     "claim_usage_for", "lead_claim", "lead_convert", "lead_create", "lead_import_parse", "lead_import_progress",
-    "lead_import_run", "lead_import_start", "lead_reassign", "lead_resource_add", "lead_update", "queue_ids_for",
+    "lead_first_responses_rebuild", "lead_import_run", "lead_import_start", "lead_reassign", "lead_resource_add",
+    "lead_update", "queue_ids_for",
     "round_robin_next", "routing_rules", "rule_matches",
     "ImportFileError", "lead_import_claim", "lead_import_read", "lead_import_sweep",
     "WebFormAlreadySent", "WebFormRateLimited", "lead_web_form_submit", "web_form_submission_prune",

@@ -263,7 +263,8 @@ ok AS (
     FROM ok, lim WHERE q.partner_account_id = %s RETURNING 1
 ), l AS (
     UPDATE leads_lead SET owner_id = %s, partner_account_id = %s, source_queue_id = leads_lead.queue_id,
-        queue_id = NULL, claimed_at = %s, holds_claim = true, updated_at = %s, version = leads_lead.version + 1
+        queue_id = NULL, claimed_at = %s, first_response_at = NULL, holds_claim = true, updated_at = %s,
+        version = leads_lead.version + 1
     FROM ok WHERE leads_lead.id = ok.id
     RETURNING {columns}
 ), e AS (
@@ -341,7 +342,7 @@ def _claim(*, actor, lead_id, expected_version=None):
     same_version = Q(version=expected_version) if expected_version is not None else Q()
     taken = Lead.objects.filter(claimable & same_version).update(
         owner=actor, partner_account_id=partner_id, source_queue=F("queue"), queue=None, claimed_at=now,
-        holds_claim=True, updated_at=now, version=F("version") + 1,
+        first_response_at=None, holds_claim=True, updated_at=now, version=F("version") + 1,
     )
     if taken != 1:
         if expected_version is not None:  # still claimable, but changed since the client read it: StaleVersion

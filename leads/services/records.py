@@ -4,6 +4,7 @@ import uuid
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
@@ -12,7 +13,7 @@ from prm_portal.core.services import activity_record
 from prm_portal.core.versioning import version_bump, version_check
 
 from ..emails import lead_assignment_email
-from ..events import LeadEvent
+from ..events import CLAIM_EVENTS, LeadEvent
 from ..models import Lead
 from .claims import _quota_acquire, _quota_lock, _quota_release
 from .routing import EDITABLE_FIELDS, _assignee_label
@@ -27,6 +28,28 @@ def _display(lead, field, value):
 
 
 @transaction.atomic
+def _first_response(lead):
+    """The owner's first status change since the claim: when the dashboards' response time stops."""
+    if lead.claimed_at is not None and lead.first_response_at is None:
+        lead.first_response_at = timezone.now()
+
+
+def lead_first_responses_rebuild() -> int:
+    """Each claimed lead's first status change after its claim, read afresh from its timeline (the migration that
+    added `first_response_at` does the same): after a bulk load or a repair. Returns the number of leads."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import OuterRef, Subquery
+
+    from prm_portal.core.models import ActivityEvent
+
+    first = (
+        ActivityEvent.objects.filter(content_type=ContentType.objects.get_for_model(Lead), object_id=OuterRef("pk"),
+                                     created_at__gt=OuterRef("claimed_at"), data__changes__has_key="status")
+        .exclude(verb__in=[e.value for e in CLAIM_EVENTS]).order_by("created_at").values("created_at")[:1]
+    )
+    return Lead.objects.filter(claimed_at__isnull=False).update(first_response_at=Subquery(first))
+
+
 def lead_update(*, actor, lead, expected_version=None, **fields) -> Lead:
     """Change a lead's status and fields; records old → new for each changed field. With `expected_version`
     (the edit form's), a lead changed since the form was read is refused with what changed (StaleVersion)."""
@@ -54,6 +77,7 @@ def lead_update(*, actor, lead, expected_version=None, **fields) -> Lead:
     if not changes:
         return lead
     if "status" in changes:
+        _first_response(lead)
         closing = lead.status in Lead.CLOSED_STATUSES
         if closing and lead.holds_claim:
             _quota_release(user_id=lead.owner_id, partner_account_id=lead.partner_account_id)
@@ -187,6 +211,7 @@ def lead_convert(*, actor, lead, opportunity_name, amount=None, close_date=None,
         lead.holds_claim = False
     old = lead.status
     lead.status = Lead.Status.CONVERTED
+    _first_response(lead)
     version_bump(lead)
     lead.save()
     sla_clock_stop(lead=lead)

@@ -240,7 +240,7 @@ WITH due AS (
     LEFT JOIN accounts_user m ON m.id = COALESCE(pa.owner_id, sl.manager_id)
 ), recalled AS (
     UPDATE leads_lead l SET owner_id = NULL, queue_id = old.queue_id, partner_account_id = NULL,
-        holds_claim = false, claimed_at = NULL, updated_at = %(now)s, version = l.version + 1
+        holds_claim = false, claimed_at = NULL, first_response_at = NULL, updated_at = %(now)s, version = l.version + 1
     FROM old WHERE l.id = old.lead_id AND old.recall
     RETURNING l.id
 ), user_quota AS (

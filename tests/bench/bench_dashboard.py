@@ -125,6 +125,9 @@ def _populate():
             "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM leads_lead WHERE status = 'converted') l "
             "WHERE o.id = (SELECT min(id) FROM opportunities_opportunity) + l.n * 7"
         )
+    from leads.services import lead_first_responses_rebuild
+
+    lead_first_responses_rebuild()  # the leads' first responses, as the migration reads them from the events
     _summary_rebuild("populated")
     connection.close()
     import psycopg2  # VACUUM cannot run in a transaction block

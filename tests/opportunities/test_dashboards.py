@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leads.events import LeadEvent
+from leads.services import lead_first_responses_rebuild
 from prm_portal.core.models import ActivityEvent
 from prm_portal.core.services import activity_record
 from reports.dashboards import dashboard_build
@@ -27,6 +28,7 @@ def _claimed_lead(user, *, claimed_hours_ago, changed_after_hours=None, event=Le
                                 changes={"status": ["new", "working"]})
         ActivityEvent.objects.filter(pk=event.pk).update(
             created_at=lead.claimed_at + timedelta(hours=changed_after_hours))
+    lead_first_responses_rebuild()  # the history was written past the services: read it as the migration does
     return lead
 
 
