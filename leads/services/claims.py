@@ -286,9 +286,8 @@ FROM lim LEFT JOIN l ON true LEFT JOIN leads_lead cur ON cur.id = %s
 def _claim_statement(*, actor, lead_id) -> Lead:
     """The claim as one statement (_CLAIM_SQL), run twice on a holder's very first claim (its quota rows are created
     by the first run), then the event's listeners, in one transaction. Refusals as `_claim`'s."""
-    claimable = Lead.objects.filter(access.lead_claimable_q(actor), pk=lead_id).order_by().values("pk")
-    claimable_sql, claimable_params = claimable.query.sql_with_params()
-    my_queues_sql, my_queues_params = access.queue_ids_subquery(actor).order_by().query.sql_with_params()
+    claimable_sql, claimable_params = access.lead_claimable_sql(actor, lead_id)
+    my_queues_sql, my_queues_params = access.queue_ids_sql(actor)
     fields = Lead._meta.concrete_fields
     sql = _CLAIM_SQL.format(
         claimable=claimable_sql, my_queues=my_queues_sql,

@@ -1,0 +1,48 @@
+"""The access policy's hand-written SQL (for the hot paths: Accept, the Leads tab) says exactly what its Q forms say."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts import access
+from leads.models import Lead, LeadClaimBlock
+from tests.factories import LeadFactory, PartnerUserFactory, QueueFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def leads(cast):
+    by_account, by_user = QueueFactory(accounts=[cast.partner_a]), QueueFactory(users=[cast.partner_a_user])
+    others = QueueFactory(accounts=[cast.partner_b])
+    made = [
+        *LeadFactory.create_batch(2, queue=by_account), LeadFactory(queue=by_user), LeadFactory(queue=others),
+        LeadFactory(partner_account=cast.partner_a), LeadFactory(partner_account=cast.partner_b),
+        LeadFactory(owner=cast.partner_a_user, partner_account=cast.partner_a), LeadFactory(),
+    ]
+    blocked = LeadFactory(queue=by_account)
+    LeadClaimBlock.objects.create(lead=blocked, user=cast.partner_a_user, until=timezone.now() + timedelta(hours=1))
+    expired = LeadFactory(queue=by_account)
+    LeadClaimBlock.objects.create(lead=expired, user=cast.partner_a_user, until=timezone.now() - timedelta(hours=1))
+    return [*made, blocked, expired]
+
+
+def _rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize("who", ["partner_a_user", "partner_a_admin", "partner_b_user", "channel_manager",
+                                 "vendor_admin", "inactive"])
+def test_claimable_sql_and_queue_sql_match_their_q_forms(cast, leads, who):
+    user = PartnerUserFactory(partner_account=cast.partner_a, is_active=False) if who == "inactive" \
+        else getattr(cast, who)
+    expected = set(Lead.objects.filter(access.lead_claimable_q(user)).values_list("pk", flat=True))
+    found = {lead.pk for lead in leads if _rows(*access.lead_claimable_sql(user, lead.pk))}
+    assert found == expected
+    assert _rows(*access.queue_ids_sql(user)) == set(access.queue_ids_subquery(user).values_list("pk", flat=True))
+    if who == "partner_a_user":
+        assert len(expected) == 5  # two of A's queue, one of his own queue, the one given to A, the expired block
