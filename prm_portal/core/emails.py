@@ -6,19 +6,27 @@ nothing. The relay renders and sends it later with `email_deliver`, outside any 
 Message-ID on every attempt (F1-F3, prm_portal.core.outbox).
 """
 
+import json
 import logging
 import smtplib
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template import Context, Template, TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import EmailTemplate, OutboxMessage
 from .notify import notification_route, notification_unsubscribe_url
-from .outbox import PermanentDeliveryError, outbox_deliverer, outbox_enqueue_many
+from .outbox import (
+    PermanentDeliveryError,
+    outbox_deliverer,
+    outbox_enqueue_many,
+    outbox_insert_sql,
+    outbox_ring_doorbell,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +61,73 @@ def email_enqueue_many(messages):
         kind=OutboxMessage.Kind.EMAIL,
         messages=[(message["idempotency_key"], _payload(**message)) for message in notification_route(messages)],
     )
+
+
+def email_enqueue_sql(*, rows_sql):
+    """PostgreSQL, for a set-based service that closes thousands of records in one statement: the SQL (and its
+    named parameters, to merge with the caller's) of an INSERT that writes an email to the outbox for each row of
+    `rows_sql`, a SELECT of `idempotency_key`, `template_key`, `to`, `language` and `context` (jsonb), RETURNING
+    the id of each row written; the caller makes it one data-modifying CTE of its own statement (the change, its
+    events and its emails in one round trip, no row through Python). The payload is the one email_enqueue writes.
+
+    Then, in the same transaction, the caller passes the ids it returned to `email_enqueued(ids)`, which applies
+    the recipients' preferences and rings the doorbell once on commit."""
+    payload = ("jsonb_build_object('template_key', e.template_key, 'to', e.\"to\", 'context', e.context, "
+               "'language', e.language)")
+    rows = f"SELECT e.idempotency_key, {payload} AS payload FROM ({rows_sql}) AS e"  # noqa: S608
+    return outbox_insert_sql(kind=OutboxMessage.Kind.EMAIL, rows_sql=rows)
+
+
+class _WrittenEmails(Sequence):
+    """The emails a statement wrote to the outbox (their ids), as the list of messages email_enqueue_many routes;
+    read from the outbox only when the router looks at them, which it does only when someone chose a digest or
+    nothing for some kind."""
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+        self.rows = None  # [(pk, message)], once read
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        return self.read()[index][1]
+
+    def __iter__(self):
+        return (message for _pk, message in self.read())
+
+    def read(self):
+        if self.rows is None:
+            table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id, idempotency_key, payload::text FROM {table} "  # noqa: S608
+                               "WHERE id = ANY(%s) ORDER BY id", [self.ids])
+                self.rows = [(pk, _message(key, json.loads(payload))) for pk, key, payload in cursor.fetchall()]
+        return self.rows
+
+
+def _message(idempotency_key, payload):
+    """An outbox email's payload as the message (email_enqueue's arguments) it was written from."""
+    return {"idempotency_key": idempotency_key, "template_key": payload["template_key"], "to": payload["to"],
+            "context": payload["context"], "language": payload.get("language", "en"), "kind": payload.get("kind"),
+            "user": payload.get("user")}
+
+
+def email_enqueued(ids):
+    """After a statement built with email_enqueue_sql wrote emails to the outbox (`ids`, in this transaction):
+    each recipient's notification preference applies as in email_enqueue_many (digest items and turned-off kinds
+    leave the outbox: their rows, written by this transaction and seen by no one yet, are deleted), and the
+    doorbell rings once on commit. One query when nobody chose anything but "immediately"."""
+    if not ids:
+        return
+    written = _WrittenEmails(ids)
+    kept = notification_route(written)
+    if kept is not written:  # the router kept some (a digest item was made of the others, or nothing)
+        kept_keys = {message["idempotency_key"] for message in kept}
+        dropped = [pk for pk, message in written.read() if message["idempotency_key"] not in kept_keys]
+        if dropped:
+            OutboxMessage.objects.filter(pk__in=dropped).delete()
+    outbox_ring_doorbell()
 
 
 def _payload(*, template_key, to, context, idempotency_key, language="en", kind=None, user=None):

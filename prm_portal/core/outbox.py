@@ -111,13 +111,34 @@ def outbox_enqueue_many(*, kind, messages):
 # (no model instance, no per-row SQL built in Python: a set-based service's emails cost about what their JSON
 # costs). The Message-ID is made by the statement in make_msgid's shape, <time.process.random@domain>; every other
 # column gets its default.
+_MESSAGE_ID_SQL = (
+    "'<' || (extract(epoch FROM clock_timestamp()) * 100)::bigint || '.' || pg_backend_pid() || '.' "
+    "|| (random() * 9007199254740991)::bigint || '@' || {domain} || '>'"
+)
 _ENQUEUE_UNNEST = """INSERT INTO {table} (kind, idempotency_key, payload, message_id{other_columns})
-SELECT %s, m.key, m.payload::jsonb,
-       '<' || (extract(epoch FROM clock_timestamp()) * 100)::bigint || '.' || pg_backend_pid() || '.'
-           || (random() * 9007199254740991)::bigint || '@' || %s || '>'{other_values}
+SELECT %s, m.key, m.payload::jsonb, {message_id}{other_values}
 FROM unnest(%s::text[], %s::text[]) AS m(key, payload)
 ON CONFLICT DO NOTHING
 """
+_INSERT_SELECT = """INSERT INTO {table} (kind, idempotency_key, payload, message_id{other_columns})
+SELECT %(outbox_kind)s, m.idempotency_key, m.payload, {message_id}{other_values}
+FROM ({rows_sql}) AS m
+ON CONFLICT DO NOTHING
+RETURNING id"""
+
+
+def _other_columns():
+    """The columns an enqueued row takes the default of, and those defaults as SQL parameters (now, for the
+    timestamps)."""
+    given = {"kind", "idempotency_key", "payload", "message_id"}
+    others = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key and f.name not in given]
+    now = timezone.now()
+    defaults = [
+        f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                           else f.get_default(), connection)
+        for f in others
+    ]
+    return [connection.ops.quote_name(f.column) for f in others], defaults
 
 
 def _enqueue_unnest(*, kind, messages, domain):
@@ -125,25 +146,37 @@ def _enqueue_unnest(*, kind, messages, domain):
 
     from django.core.serializers.json import DjangoJSONEncoder
 
-    given = {"kind", "idempotency_key", "payload", "message_id"}
-    others = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key and f.name not in given]
-    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    columns, defaults = _other_columns()
     sql = _ENQUEUE_UNNEST.format(
-        table=table, other_columns="".join(f", {connection.ops.quote_name(f.column)}" for f in others),
-        other_values=", %s" * len(others),
+        table=_table(), message_id=_MESSAGE_ID_SQL.format(domain="%s"),
+        other_columns="".join(f", {column}" for column in columns), other_values=", %s" * len(columns),
     )
-    now = timezone.now()
-    defaults = [
-        f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-                           else f.get_default(), connection)
-        for f in others
-    ]
     with connection.cursor() as cursor:
         for start in range(0, len(messages), INSERT_BATCH_SIZE):
             batch = messages[start:start + INSERT_BATCH_SIZE]
             keys = [key for key, _payload in batch]
             payloads = [json.dumps(payload, cls=DjangoJSONEncoder) for _key, payload in batch]
             cursor.execute(sql, [kind, domain, *defaults, keys, payloads])
+
+
+def outbox_insert_sql(*, kind, rows_sql):
+    """PostgreSQL, for a set-based service that writes its messages in its own statement: the SQL of an INSERT
+    that writes one message of `kind` per row of `rows_sql` (a SELECT of `idempotency_key` and `payload` jsonb),
+    each with its Message-ID and every other column's default, ON CONFLICT DO NOTHING (a key already in the outbox
+    stays one row), RETURNING the id of each row written. Returns (sql, params): named parameters `outbox_*` to
+    merge with the caller's, so the INSERT can be one data-modifying CTE of the caller's statement (the change, its
+    events and its messages in one statement, one round trip, no row through Python).
+
+    The caller runs it in its transaction and then rings the doorbell (`outbox_ring_doorbell()`) if it wrote any."""
+    columns, defaults = _other_columns()
+    params = {"outbox_kind": str(kind), "outbox_domain": settings.OUTBOX_MESSAGE_ID_DOMAIN}
+    params.update({f"outbox_default_{index}": value for index, value in enumerate(defaults)})
+    sql = _INSERT_SELECT.format(
+        table=_table(), rows_sql=rows_sql, message_id=_MESSAGE_ID_SQL.format(domain="%(outbox_domain)s"),
+        other_columns="".join(f", {column}" for column in columns),
+        other_values="".join(f", %(outbox_default_{index})s" for index in range(len(columns))),
+    )
+    return sql, params
 
 
 def outbox_ring_doorbell():
