@@ -61,14 +61,14 @@ def recent_item_touch(*, user, target, label, url):
     if connection.vendor == "postgresql":
         params = {"user": user.pk, "ct": content_type_id, "object": target.pk, "label": str(label)[:200], "url": url,
                   "now": timezone.now(), "others": RECENT_ITEMS_KEPT - 1}
-        if connection.in_atomic_block:  # part of a bigger change: it commits (durably) with it
-            with connection.cursor() as cursor:
-                cursor.execute(_RECENT_ITEM_TOUCH_SQL, params)
-            return
-        # On its own (a page opened, an Accept after its claim committed): a convenience list, so its commit does not
-        # wait for the disk (a crash may forget the last moment's touches, nothing else). Same round trip.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF; " + _RECENT_ITEM_TOUCH_SQL, params)
+        sql = _RECENT_ITEM_TOUCH_SQL
+        if connection.get_autocommit():
+            # On its own (a page opened, an Accept after its claim committed): a convenience list, so its commit does
+            # not wait for the disk (a crash may forget the last moment's touches, nothing else). One round trip,
+            # as the plain statement would be. Inside a bigger change it commits, durably, with it.
+            sql = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT;"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
         return
     RecentItem.objects.bulk_create(
         [

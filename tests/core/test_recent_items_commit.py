@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from prm_portal.core.models import RecentItem
 from prm_portal.core.services import recent_item_touch
@@ -17,7 +18,9 @@ def _synchronous_commit():
 @pytest.mark.django_db(transaction=True)
 def test_a_touch_on_its_own_is_saved_and_leaves_the_connection_as_it_was(cast):
     lead = LeadFactory(owner=cast.partner_a_user, partner_account=cast.partner_a)
-    recent_item_touch(user=cast.partner_a_user, target=lead, label=lead.company, url="/leads/1/")
+    with CaptureQueriesContext(connection) as ctx:
+        recent_item_touch(user=cast.partner_a_user, target=lead, label=lead.company, url="/leads/1/")
+    assert len(ctx.captured_queries) == 1  # its own transaction, in one round trip
     assert RecentItem.objects.filter(user=cast.partner_a_user, object_id=lead.pk).exists()
     assert _synchronous_commit() == "on"
 
