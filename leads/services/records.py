@@ -27,7 +27,6 @@ def _display(lead, field, value):
     return value
 
 
-@transaction.atomic
 def _first_response(lead):
     """The owner's first status change since the claim: when the dashboards' response time stops."""
     if lead.claimed_at is not None and lead.first_response_at is None:
@@ -50,6 +49,7 @@ def lead_first_responses_rebuild() -> int:
     return Lead.objects.filter(claimed_at__isnull=False).update(first_response_at=Subquery(first))
 
 
+@transaction.atomic
 def lead_update(*, actor, lead, expected_version=None, **fields) -> Lead:
     """Change a lead's status and fields; records old → new for each changed field. With `expected_version`
     (the edit form's), a lead changed since the form was read is refused with what changed (StaleVersion)."""

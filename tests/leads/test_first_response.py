@@ -52,3 +52,13 @@ def test_a_new_claim_clears_the_previous_owners_response(cast, claimed):
     Lead.objects.filter(pk=claimed.pk).update(owner=None, queue=queue, holds_claim=False)  # back in a queue
     lead_claim(actor=cast.partner_a_admin, lead_id=claimed.pk)
     assert Lead.objects.get(pk=claimed.pk).first_response_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_change_outside_any_transaction_is_its_own_transaction(cast):
+    """As a page or the API calls it: the service opens its transaction (it locks the lead)."""
+    queue = QueueFactory(accounts=[cast.partner_a])
+    lead = LeadFactory(queue=queue)
+    lead_claim(actor=cast.partner_a_user, lead_id=lead.pk)
+    lead_update(actor=cast.partner_a_user, lead=Lead.objects.get(pk=lead.pk), status=Lead.Status.WORKING)
+    assert Lead.objects.get(pk=lead.pk).first_response_at is not None
