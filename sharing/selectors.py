@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_migrate
@@ -218,12 +219,14 @@ def shared_pks_q(*, user, model, action="view") -> Q:
     # hand: every list a partner person opens builds it, and the ORM took longer to build it than PostgreSQL to run
     # it (`make bench-inbox`). Table names come from the models; values travel as parameters.
     queues_sql, queues_params = access_policy.queue_ids_sql(user)
+    # The rule groups as an array computed once on PostgreSQL (an index condition); a plain IN elsewhere (SQLite).
+    among, closing = ("= ANY(ARRAY", ")") if connection.vendor == "postgresql" else ("IN ", "")
     sql = (
         f"SELECT content_object_id FROM {user_model._meta.db_table} WHERE user_id = %s AND permission_id = %s "  # noqa: S608
         f"UNION ALL SELECT content_object_id FROM {group_model._meta.db_table} "
-        f"WHERE permission_id = %s AND group_id = ANY(ARRAY("
+        f"WHERE permission_id = %s AND group_id {among}("
         f"SELECT group_id FROM {SharingRule._meta.db_table} WHERE record_type = %s AND group_id IS NOT NULL "
-        f"AND (partner_account_id = %s OR queue_id IN ({queues_sql}))))"
+        f"AND (partner_account_id = %s OR queue_id IN ({queues_sql}))){closing}"
     )
     params = (user.pk, perm_id, perm_id, record_type, user.partner_account_id, *queues_params)
     return Q(AmongSubquery("pk", RawSQL(sql, params)))  # noqa: S611
