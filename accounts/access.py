@@ -305,19 +305,13 @@ def lead_visible_parts(user, view="all", queue_ids=None) -> list[Q] | None:
     return [*mine, *waiting, shared_q(user, Lead) & ~others]
 
 
-def _waiting_for_q(user, queue_ids=None) -> Q:
-    """Unowned leads in one of the person's queues, or given to their partner account but to nobody there yet."""
-    in_queues = (Q(queue_id__in=queue_ids) if queue_ids is not None
-                 else Q(AmongSubquery("queue_id", queue_ids_subquery(user))))
-    return Q(owner__isnull=True) & (in_queues | Q(queue__isnull=True, partner_account_id=user.partner_account_id))
-
-
 def lead_offered_q(user) -> Q:
     """Leads waiting for this person to accept them (what `lead_can_claim` says of one lead, as a Q, for a list's
     Accept buttons): a lead they only see through a sharing rule is not theirs to take."""
-    if not _active(user) or not user.is_partner:
-        return NOTHING
-    return _waiting_for_q(user)
+    q = NOTHING
+    for part in lead_visible_parts(user, view="queue") or ():  # the waiting parts of what the person sees
+        q |= part
+    return q
 
 
 def lead_can_manage(user, lead) -> bool:

@@ -105,3 +105,13 @@ def test_the_signed_in_person_comes_with_their_partner_account_in_one_query(cast
     assert ctx.captured_queries[0]["sql"].startswith('SELECT "accounts_user"')
     assert '"accounts_partneraccount"' in ctx.captured_queries[0]["sql"]
     assert not [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "accounts_partneraccount"')]
+
+
+def test_the_plain_list_marks_the_same_leads_offered_as_the_merged_one(cast, inbox):
+    """The plain queryset (SQLite's path) and the merged list (PostgreSQL's) agree on every Accept button."""
+    from leads.selectors import lead_list_visible_to
+
+    for user in (cast.partner_a_user, cast.partner_a_admin):
+        plain = {lead.pk: lead.offered for lead in lead_list_visible_to(user=user, with_offered=True)}
+        merged = {lead.pk: lead.offered for lead in lead_page_list_visible_to(user=user, page_size=100)[0:100]}
+        assert plain == merged and any(plain.values())
