@@ -2,10 +2,12 @@
 
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models.signals import post_migrate
 from django.http import Http404
 
 from accounts import access
 from accounts.models import PartnerAccount
+from prm_portal.core.sql import model_columns, model_from_row
 
 from .models import Lead, LeadImport
 
@@ -31,19 +33,51 @@ def _with_offered(qs, user):
                        else Value(False))
 
 
+def _page_rows_statement():
+    """The page's leads with their owner, queue and service-level clock (what `select_related("owner", "queue",
+    "sla_clock")` reads), newest first. Hand-written: the ORM took longer to build it and its instances than
+    PostgreSQL to run it (`make bench-inbox`); `tests/leads/test_inbox_list.py` holds its rows to the ORM's."""
+    owner, queue = Lead._meta.get_field("owner"), Lead._meta.get_field("queue")
+    clock = Lead._meta.get_field("sla_clock").related_model
+    return (
+        f"SELECT {model_columns(Lead, 'l')}, {model_columns(owner.related_model, 'o')}, "  # noqa: S608 - names only
+        f"{model_columns(queue.related_model, 'q')}, {model_columns(clock, 'c')} "
+        f'FROM "{Lead._meta.db_table}" l '
+        f'LEFT JOIN "{owner.related_model._meta.db_table}" o ON o."id" = l."{owner.column}" '
+        f'LEFT JOIN "{queue.related_model._meta.db_table}" q ON q."id" = l."{queue.column}" '
+        f'LEFT JOIN "{clock._meta.db_table}" c ON c."{clock._meta.pk.column}" = l."id" '
+        f'WHERE l."id" = ANY(%s) ORDER BY l."created_at" DESC, l."id" DESC'
+    )
+
+
+def _page_rows(ids):
+    owner, queue = Lead._meta.get_field("owner").related_model, Lead._meta.get_field("queue").related_model
+    clock_model = Lead._meta.get_field("sla_clock").related_model
+    with connection.cursor() as cursor:
+        cursor.execute(_page_rows_statement(), [list(ids)])
+        found = cursor.fetchall()
+    rows, using, known = [], connection.alias, {}
+    for row in found:
+        lead, start = model_from_row(Lead, row, 0, using)
+        lead.owner, start = model_from_row(owner, row, start, using, known)  # a page's leads share a few owners
+        lead.queue, start = model_from_row(queue, row, start, using, known)  # and queues: one instance each
+        clock, _ = model_from_row(clock_model, row, start, using)
+        lead._state.fields_cache["sla_clock"] = clock  # None: the lead has no clock (as select_related says it)
+        if clock is not None:
+            clock._state.fields_cache["lead"] = lead
+        rows.append(lead)
+    return rows
+
+
 class _MergedLeadList:
     """A partner person's leads, newest first, for a Paginator: each part of what they may see (`access.
     lead_visible_parts`: their own leads, their partner's, one queue's, ...) gives its newest rows through its own
     index, and the page is the newest of those, with the count of the whole list in the same statement. What a page
     costs is then what the person's inbox holds, whatever the table holds (`make bench-inbox`)."""
 
-    def __init__(self, *, user, parts, queue_ids, status="", page_size, page_number=1):
-        self.user, self.queue_ids, self.page_size = user, queue_ids, page_size
-        self.parts = []
-        for part in parts:  # each part compiled once, for the count and for the page
-            sql, params = Lead.objects.filter(part & Q(status=status) if status else part).order_by().values(
-                "id", "created_at").query.sql_with_params()
-            self.parts.append((sql, params))
+    def __init__(self, *, user, parts, queue_ids, page_size, page_number=1):
+        """`parts`: each part's compiled (sql, params), from `_compiled_parts`."""
+        self.user, self.queue_ids, self.page_size, self.parts = user, queue_ids, page_size, parts
         try:
             self.first = max(int(page_number) - 1, 0) * page_size
         except (TypeError, ValueError):
@@ -68,8 +102,7 @@ class _MergedLeadList:
                 (*params, *params, stop - start, start),
             )
             self.total, ids = cursor.fetchone()
-        rows = list(Lead.objects.select_related("owner", "queue", "sla_clock")
-                    .filter(pk__in=ids).order_by(*ORDER)) if ids else []
+        rows = _page_rows(ids) if ids else []
         # The partner account is nearly always the person's own (already loaded with them); joining the table
         # for it made PostgreSQL hash every partner account for each page. Others are read at once, if any.
         own = self.user.partner_account
@@ -105,6 +138,36 @@ class _MergedLeadList:
         return self._fetch(start, stop)
 
 
+# Each part of a person's visibility compiled to SQL, kept per process: building them (a Q per queue, the sharing
+# subquery) took the ORM longer than PostgreSQL took to run the page. What they are made of is all in the key: the
+# person, their partner, their role, their queues, the view and the status filter; everything else in them (the
+# sharing tables, the claim blocks) is read by the statement itself. Forgotten when migrate or flush runs (the
+# permission ids in the sharing subquery are made again then), and wholesale when it grows past its bound.
+_compiled = {}
+_COMPILED_MAX = 4096
+
+
+def _compiled_parts(user, view, status, queue_ids):
+    key = (user.pk, user.partner_account_id, user.role, user.is_active, view, status, tuple(queue_ids))
+    found = _compiled.get(key, _compiled)  # the dict itself: not kept yet (None is kept: not a partner person)
+    if found is _compiled:
+        parts = access.lead_visible_parts(user, view=view, queue_ids=queue_ids)
+        found = None if parts is None else tuple(
+            Lead.objects.filter(part & Q(status=status) if status else part).order_by().values("id", "created_at")
+            .query.sql_with_params() for part in parts)
+        if len(_compiled) >= _COMPILED_MAX:
+            _compiled.clear()
+        _compiled[key] = found
+    return found
+
+
+def _compiled_forget(**kwargs):
+    _compiled.clear()
+
+
+post_migrate.connect(_compiled_forget, dispatch_uid="leads_compiled_parts_forget")
+
+
 def lead_page_list_visible_to(*, user, view="all", status="", page_size=50, page_number=1):
     """The Leads tab's list: what `lead_list_visible_to(..., with_offered=True)` holds, filtered by `status`, newest
     first, sliceable by a Paginator. For partner people on PostgreSQL, the newest rows of each part of their
@@ -112,9 +175,9 @@ def lead_page_list_visible_to(*, user, view="all", status="", page_size=50, page
     view = view if view in VIEWS else "all"
     if connection.features.supports_slicing_ordering_in_compound:
         queue_ids = access.queue_ids_for(user)
-        parts = access.lead_visible_parts(user, view=view, queue_ids=queue_ids)
+        parts = _compiled_parts(user, view, status, queue_ids)
         if parts is not None:
-            return _MergedLeadList(user=user, parts=parts, queue_ids=queue_ids, status=status, page_size=page_size,
+            return _MergedLeadList(user=user, parts=parts, queue_ids=queue_ids, page_size=page_size,
                                    page_number=page_number)
     qs = lead_list_visible_to(user=user, view=view, with_offered=True)
     return qs.filter(status=status) if status else qs

@@ -1,5 +1,7 @@
 """Claims (C3) under claim limits (C4): the database settles who gets a queue lead."""
 
+import functools
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -283,16 +285,21 @@ FROM lim LEFT JOIN l ON true LEFT JOIN leads_lead cur ON cur.id = %s
 """
 
 
+@functools.lru_cache(maxsize=16)
+def _claim_sql(claimable_sql, my_queues_sql):
+    """_CLAIM_SQL with the access policy's claimable and queue subqueries in it (their text is the same for every
+    partner person; their values are parameters), built once per process."""
+    columns = ", ".join(f"leads_lead.{connection.ops.quote_name(f.column)}" for f in Lead._meta.concrete_fields)
+    return _CLAIM_SQL.format(claimable=claimable_sql, my_queues=my_queues_sql, columns=columns)
+
+
 def _claim_statement(*, actor, lead_id) -> Lead:
     """The claim as one statement (_CLAIM_SQL), run twice on a holder's very first claim (its quota rows are created
     by the first run), then the event's listeners, in one transaction. Refusals as `_claim`'s."""
     claimable_sql, claimable_params = access.lead_claimable_sql(actor, lead_id)
     my_queues_sql, my_queues_params = access.queue_ids_sql(actor)
     fields = Lead._meta.concrete_fields
-    sql = _CLAIM_SQL.format(
-        claimable=claimable_sql, my_queues=my_queues_sql,
-        columns=", ".join(f"leads_lead.{connection.ops.quote_name(f.column)}" for f in fields),
-    )
+    sql = _claim_sql(claimable_sql, my_queues_sql)
     defaults = ClaimLimitSettings()
     now = timezone.now()
     user_id, partner_id = actor.pk, actor.partner_account_id

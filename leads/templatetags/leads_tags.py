@@ -61,7 +61,7 @@ def lead_rows(context):
     accept, view, select = escape(gettext("Accept")), escape(gettext("View")), gettext("Select %(c)s")
     csrf = escape(str(context.get("csrf_token") or ""))
     none = '<span class="muted">—</span>'
-    date_format = formats.get_format("SHORT_DATE_FORMAT")
+    date_format, dates = formats.get_format("SHORT_DATE_FORMAT"), {}
     out = []
     for lead in rows:
         pk = lead.pk
@@ -92,10 +92,13 @@ def lead_rows(context):
             holder = escape(str(lead.partner_account))
         else:
             holder = "—"
-        created = formats.date_format(timezone.localtime(lead.created_at), date_format)
+        day = timezone.localtime(lead.created_at).date()
+        created = dates.get(day)
+        if created is None:  # a page's leads share few days: each is formatted once
+            created = dates[day] = escape(formats.date_format(day, date_format))
         cells.append(
             f"<td>{escape(lead.contact_name)}</td><td>{escape(lead.country)}</td>"
             f'<td><span class="badge status-{escape(lead.status)}">{statuses.get(lead.status) or escape(lead.status)}'
-            f"</span></td><td>{clock or none}</td><td>{holder}</td><td>{escape(created)}</td>")
+            f"</span></td><td>{clock or none}</td><td>{holder}</td><td>{created}</td>")
         out.append(f'<tr id="lead-{pk}">{"".join(cells)}</tr>')
     return mark_safe("\n".join(out))  # noqa: S308  (every value above is escaped)

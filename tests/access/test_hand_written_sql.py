@@ -46,3 +46,26 @@ def test_claimable_sql_and_queue_sql_match_their_q_forms(cast, leads, who):
     assert _rows(*access.queue_ids_sql(user)) == set(access.queue_ids_subquery(user).values_list("pk", flat=True))
     if who == "partner_a_user":
         assert len(expected) == 5  # two of A's queue, one of his own queue, the one given to A, the expired block
+
+
+@pytest.mark.parametrize("who", ["partner_a_user", "partner_a_admin", "channel_manager", "vendor_admin"])
+def test_queue_ids_for_lists_the_queues_of_the_orm_subquery(cast, leads, who):
+    user = getattr(cast, who)
+    assert access.queue_ids_for(user) == sorted(access.queue_ids_subquery(user).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("who", ["partner_a_user", "partner_a_admin", "channel_manager", "vendor_admin"])
+def test_the_signed_in_person_is_read_as_the_orm_reads_them(cast, who, django_assert_num_queries):
+    from accounts.backends import user_with_partner_account
+    from accounts.models import User
+
+    expected = User.objects.select_related("partner_account").get(pk=getattr(cast, who).pk)
+    with django_assert_num_queries(1):
+        user = user_with_partner_account(str(expected.pk))  # as the session keeps it
+        partner = user.partner_account
+    assert user == expected and partner == expected.partner_account
+    fields = [f.attname for f in User._meta.concrete_fields]
+    assert [getattr(user, f) for f in fields] == [getattr(expected, f) for f in fields]
+    if partner is not None:
+        assert partner.name == expected.partner_account.name and partner.logo_url == expected.partner_account.logo_url
+    assert user_with_partner_account("not a number") is None and user_with_partner_account(10**9) is None

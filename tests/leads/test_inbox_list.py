@@ -102,7 +102,7 @@ def test_the_signed_in_person_comes_with_their_partner_account_in_one_query(cast
     client.get(reverse("leads:list"))
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse("leads:list"))
-    assert ctx.captured_queries[0]["sql"].startswith('SELECT "accounts_user"')
+    assert ctx.captured_queries[0]["sql"].startswith('SELECT u."id"')
     assert '"accounts_partneraccount"' in ctx.captured_queries[0]["sql"]
     assert not [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "accounts_partneraccount"')]
 
@@ -115,3 +115,46 @@ def test_the_plain_list_marks_the_same_leads_offered_as_the_merged_one(cast, inb
         plain = {lead.pk: lead.offered for lead in lead_list_visible_to(user=user, with_offered=True)}
         merged = {lead.pk: lead.offered for lead in lead_page_list_visible_to(user=user, page_size=100)[0:100]}
         assert plain == merged and any(plain.values())
+
+
+def test_the_page_rows_are_the_orms_rows_with_owner_queue_and_clock(cast, inbox):
+    """The hand-written page statement reads what select_related("owner", "queue", "sla_clock") reads."""
+    from leads.models import LeadClock
+    from leads.selectors import _page_rows
+
+    timed = inbox["first_queue"][0]
+    at = timed.created_at
+    LeadClock.objects.create(lead=timed, kind="accept", queue=timed.queue, limit=4, started_at=at, remind_at=at,
+                             due_at=at, recall_at=at, next_at=at)
+    ids = [lead.pk for leads in inbox.values() for lead in leads]
+    expected = list(Lead.objects.select_related("owner", "queue", "sla_clock").filter(pk__in=ids)
+                    .order_by("-created_at", "-id"))
+    fields = [f.attname for f in Lead._meta.concrete_fields]
+    with CaptureQueriesContext(connection) as ctx:
+        rows = _page_rows(ids)
+        for got, want in zip(rows, expected, strict=True):
+            assert [getattr(got, f) for f in fields] == [getattr(want, f) for f in fields]
+            assert got.owner == want.owner and got.queue == want.queue
+            assert (got.owner and got.owner.email) == (want.owner and want.owner.email)
+            assert (got.queue and got.queue.name) == (want.queue and want.queue.name)
+            assert got._state.fields_cache["sla_clock"] == want._state.fields_cache["sla_clock"]
+    assert len(ctx.captured_queries) == 1
+    assert rows[[lead.pk for lead in rows].index(timed.pk)].sla_clock.lead is rows[[r.pk for r in rows].index(timed.pk)]
+
+
+def test_a_persons_compiled_parts_follow_their_queues_role_and_partner(cast, inbox):
+    """The parts are kept compiled per person; joining a queue, a new role or another partner is a new list at once."""
+    from accounts.models import User
+
+    rep = cast.partner_a_user
+    before = {lead.pk for lead in lead_page_list_visible_to(user=rep)[0:50]}
+    joined = QueueFactory(users=[rep])
+    waiting = LeadFactory(queue=joined)
+    rep = User.objects.get(pk=rep.pk)
+    assert {lead.pk for lead in lead_page_list_visible_to(user=rep)[0:50]} == before | {waiting.pk}
+    rep.role = User.Role.PARTNER_ADMIN
+    colleagues = {lead.pk for lead in inbox["colleague"]}
+    assert colleagues <= {lead.pk for lead in lead_page_list_visible_to(user=rep)[0:50]}
+    rep.role, rep.partner_account = User.Role.PARTNER_USER, cast.partner_b
+    after = {lead.pk for lead in lead_page_list_visible_to(user=rep)[0:50]}
+    assert not after & colleagues and waiting.pk in after  # his own queue, still
