@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from prm_portal.core.selectors import recent_item_list_for
 from prm_portal.core.services import RECENT_ITEMS_KEPT, recent_item_touch
@@ -34,3 +37,23 @@ def test_items_the_user_can_no_longer_see_drop_out(partner_a_user, partner_b_use
     recent_item_touch(user=partner_a_user, target=lead, label="Moved away", url=f"/leads/{lead.pk}/")
     type(lead).objects.filter(pk=lead.pk).update(owner=partner_b_user, partner_account=partner_b_user.partner_account)
     assert recent_item_list_for(user=partner_a_user) == []
+
+
+@pytest.mark.django_db
+def test_the_sidebar_reads_the_items_in_one_statement_with_their_types_from_the_cache(partner_a_user,
+                                                                                      django_assert_num_queries):
+    """The hand-written items statement reads what the ORM's would, content types included (no query per item)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from prm_portal.core.models import RecentItem
+    from prm_portal.core.selectors import _recent_items
+
+    ct = ContentType.objects.get_for_model(RecentItem)
+    for n in range(12):
+        RecentItem.objects.create(user=partner_a_user, content_type=ct, object_id=n, label=f"Item {n}", url=f"/x/{n}/",
+                                  touched_at=timezone.now() - timedelta(minutes=n))
+    expected = list(RecentItem.objects.filter(user=partner_a_user).order_by("-touched_at")[:10])
+    with django_assert_num_queries(1):
+        items = _recent_items(partner_a_user.pk, 10)
+        assert [(i.pk, i.label, i.url, i.touched_at, i.content_type) for i in items] == [
+            (i.pk, i.label, i.url, i.touched_at, ct) for i in expected]
