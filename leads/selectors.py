@@ -148,6 +148,8 @@ _COMPILED_MAX = 4096
 
 
 def _compiled_parts(user, view, status, queue_ids):
+    if not getattr(user, "is_authenticated", False):
+        return None
     key = (user.pk, user.partner_account_id, user.role, user.is_active, view, status, tuple(queue_ids))
     found = _compiled.get(key, _compiled)  # the dict itself: not kept yet (None is kept: not a partner person)
     if found is _compiled:

@@ -157,3 +157,48 @@ def test_a_cached_dashboard_follows_a_stage_move_at_once(cast, business, login_a
     opportunity_stage_change(actor=cast.partner_a_user, opportunity=deal, stage=stages["Closed won"])
     dash = client.get(reverse("reports:home")).context["dash"]
     assert (dash.won, dash.open_count) == (2, 2)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Prague", "America/New_York", "Pacific/Auckland"])
+def test_claims_fall_in_the_month_of_the_viewers_time_zone(cast, zone, make_opportunity):
+    """The claimed and converted counts per month group as TruncMonth does in the viewer's time zone, also for
+    claims an hour either side of a local month's first midnight."""
+    from datetime import UTC, datetime
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from leads.models import Lead
+    from opportunities.models import Opportunity
+
+    rep = cast.partner_a_user
+    with timezone.override(zone):
+        now = timezone.now()
+        local = timezone.localtime(now)
+        edges = []
+        month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        for _ in range(4):
+            edges.append(month)
+            month = (month - timedelta(days=1)).replace(day=1)
+        for edge in edges:
+            for shift in (-1, 1):
+                lead = LeadFactory(owner=rep, partner_account=rep.partner_account, claimed_at=edge + timedelta(
+                    hours=shift))
+                if edge + timedelta(hours=shift) <= now:
+                    opp = make_opportunity(rep, name=f"From {lead.pk}", amount=1, source_lead=lead)
+                    Opportunity.objects.filter(pk=opp.pk).update(created_at=edge + timedelta(hours=shift))
+        d = dashboard_build(user=cast.vendor_admin, use_cache=False)
+        got = {(month, claimed, converted) for pid, _name, month, claimed, converted in d.lead_rows
+               if pid == rep.partner_account_id}
+        since = d.months[0]
+        window = datetime(since.year, since.month, 1, tzinfo=UTC)
+        expected_claimed = {row["m"].date(): row["n"] for row in Lead.objects.filter(
+            partner_account=rep.partner_account, claimed_at__gte=window).annotate(m=TruncMonth("claimed_at"))
+            .values("m").annotate(n=Count("*"))}
+        expected_converted = {row["m"].date(): row["n"] for row in Opportunity.objects.filter(
+            partner_account=rep.partner_account, source_lead__isnull=False, created_at__gte=window)
+            .annotate(m=TruncMonth("created_at")).values("m").annotate(n=Count("*"))}
+        expected = {(m, expected_claimed.get(m, 0), expected_converted.get(m, 0))
+                    for m in set(expected_claimed) | set(expected_converted)}
+        assert got == expected
+        assert len(expected) >= 3
