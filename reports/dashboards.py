@@ -264,8 +264,11 @@ def _cache_set(key, value, ttl):
 
 
 def _cache_key(scope, month):
+    """Whose numbers, and in which time zone: the months group claims by the viewer's own midnight, so two vendor
+    admins in Prague and New York never share one cached dashboard."""
     ident = {"all": "all", "partner": scope.user.partner_account_id}.get(scope.kind, scope.user.pk)
-    return f"reports:dashboard:{cache_generation(DASHBOARDS)}:{scope.kind}:{ident}:{month:%Y%m}"
+    zone = timezone.get_current_timezone_name()
+    return f"reports:dashboard:{cache_generation(DASHBOARDS)}:{scope.kind}:{ident}:{month:%Y%m}:{zone}"
 
 
 def dashboard_build(*, user, now=None, use_cache=True) -> Dashboard:

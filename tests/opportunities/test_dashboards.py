@@ -202,3 +202,20 @@ def test_claims_fall_in_the_month_of_the_viewers_time_zone(cast, zone, make_oppo
                     for m in set(expected_claimed) | set(expected_converted)}
         assert got == expected
         assert len(expected) >= 3
+
+
+def test_a_cached_dashboard_is_kept_per_time_zone(cast, settings):
+    """Two viewers of the same scope in different time zones each get their own months, cache or no cache."""
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    rep = cast.partner_a_user
+    with timezone.override("Europe/Prague"):
+        first = timezone.localtime(timezone.now()).replace(day=1, hour=0, minute=30, second=0, microsecond=0)
+        LeadFactory(owner=rep, partner_account=rep.partner_account, claimed_at=first)  # Prague: this month
+        in_prague = {m: c for pid, _n, m, c, _v in dashboard_build(user=cast.vendor_admin).lead_rows
+                     if pid == rep.partner_account_id}
+    with timezone.override("America/New_York"):
+        in_new_york = {m: c for pid, _n, m, c, _v in dashboard_build(user=cast.vendor_admin).lead_rows
+                       if pid == rep.partner_account_id}
+    assert in_prague == {first.date(): 1}
+    previous = (first.date() - timedelta(days=1)).replace(day=1)
+    assert in_new_york == {previous: 1}  # 00:30 in Prague is the evening before in New York
