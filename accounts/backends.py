@@ -2,6 +2,8 @@
 in the same statement (the user's first query of every request: the brand, the gates and the access policy read the
 partner account, and it would cost a second query per page)."""
 
+import functools
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -11,6 +13,7 @@ from django.db import connections, router
 from prm_portal.core.sql import model_columns, model_from_row
 
 
+@functools.cache
 def _user_statement(User):
     """The person and their partner account, one row (hand-written: the ORM took longer to build this statement, run
     by every request, than PostgreSQL to run it; `tests/access/test_hand_written_sql.py` holds it to the ORM's)."""

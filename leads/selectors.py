@@ -1,5 +1,7 @@
 """Reads for leads: what a user may see, scoped in the query (never filtered in Python)."""
 
+import functools
+
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.db.models.signals import post_migrate
@@ -33,6 +35,7 @@ def _with_offered(qs, user):
                        else Value(False))
 
 
+@functools.cache
 def _page_rows_statement():
     """The page's leads with their owner, queue and service-level clock (what `select_related("owner", "queue",
     "sla_clock")` reads), newest first. Hand-written: the ORM took longer to build it and its instances than

@@ -328,9 +328,9 @@ def _month_of(field, local_starts):
     """The month of `field` in the current time zone, as TruncMonth says it, for thousands of (group, month) rows.
 
     On PostgreSQL: which of `local_starts` (the window's months, starting at local midnight) it falls in, as
-    width_bucket's number (1 for the first month, 0 for the month before it): a few comparisons per row, where
-    DATE_TRUNC with a time zone cost more than the rest of the statement. Elsewhere: TruncMonth's value as text (the
-    driver makes no datetime of it). `_month_day` turns either into the month's first day."""
+    width_bucket's number (1 for the first; never 0, as the first starts at or before the window): a few comparisons
+    per row, where DATE_TRUNC with a time zone cost more than the rest of the statement. Elsewhere: TruncMonth's
+    value as text (the driver makes no datetime of it). `_month_day` turns either into the month's first day."""
     if connection.vendor == "postgresql":
         return Func(F(field), Value(list(local_starts)), function="width_bucket", output_field=IntegerField())
     return Cast(TruncMonth(field), output_field=CharField())
@@ -339,13 +339,11 @@ def _month_of(field, local_starts):
 def _month_day(value, local_starts):
     """The first day of the month `_month_of` gave: a bucket number, or TruncMonth's text ('2026-07-01 ...')."""
     if isinstance(value, int):
-        if value == 0:
-            return (local_starts[0] - timedelta(days=1)).date().replace(day=1)
         return local_starts[value - 1].date()
     return date(int(value[:4]), int(value[5:7]), 1)
 
 
-def _numbers(*, scope, stages, months, now=None) -> dict:
+def _numbers(*, scope, stages, months, now) -> dict:
     """Every number of the dashboard, as plain data (cacheable)."""
     partners = scope.group_names()  # partners, or the partner's reps for a partner admin
     group = scope.group_field
@@ -406,7 +404,7 @@ def _numbers(*, scope, stages, months, now=None) -> dict:
 
     # 2. Leads claimed per partner and month.
     since = months[0]
-    local_starts = _local_month_starts(since, now or timezone.now())  # the months TruncMonth would give
+    local_starts = _local_month_starts(since, now)  # the months TruncMonth would give
     claimed = _rows(
         scope.leads()
         .filter(claimed_at__gte=since)

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Q
@@ -21,14 +23,17 @@ def recent_item_list_for(*, user, limit=10):
     return [item for item in items if item.object_id in visible[item.content_type_id]]
 
 
+@functools.cache
+def _recent_items_statement():
+    return (f'SELECT {model_columns(RecentItem, "r")} FROM "{RecentItem._meta.db_table}" r '  # noqa: S608
+            'WHERE r."user_id" = %s ORDER BY r."touched_at" DESC LIMIT %s')
+
+
 def _recent_items(user_id, limit):
     """The user's newest Recent Items (every page's sidebar): hand-written, as the ORM took longer to build this
     statement than PostgreSQL to run it (`make bench-inbox`). Their content types come from ContentType's cache."""
-    table = RecentItem._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT {model_columns(RecentItem, "r")} FROM "{table}" r WHERE r."user_id" = %s '  # noqa: S608
-            'ORDER BY r."touched_at" DESC LIMIT %s', [user_id, limit])
+        cursor.execute(_recent_items_statement(), [user_id, limit])
         items = [model_from_row(RecentItem, row, 0, connection.alias)[0] for row in cursor.fetchall()]
     for item in items:
         item.content_type = ContentType.objects.get_for_id(item.content_type_id)
