@@ -10,7 +10,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
-from prm_portal.core.sql import model_columns, model_from_row
+from prm_portal.core.sql import execute_prepared, model_columns, model_from_row
 
 
 @functools.cache
@@ -35,7 +35,7 @@ def user_with_partner_account(user_id):
         return None
     using = router.db_for_read(User)
     with connections[using].cursor() as cursor:
-        cursor.execute(_user_statement(User), [user_id])
+        execute_prepared(cursor, _user_statement(User), [user_id])
         row = cursor.fetchone()
     if row is None:
         return None

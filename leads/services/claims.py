@@ -15,6 +15,7 @@ from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.events import require_registered
 from prm_portal.core.listeners import event_listeners_notify_bulk
 from prm_portal.core.services import activity_record, recent_item_touch
+from prm_portal.core.sql import execute_prepared
 from prm_portal.core.versioning import version_check
 
 from ..events import LeadEvent
@@ -314,7 +315,7 @@ def _claim_statement(*, actor, lead_id) -> Lead:
     with transaction.atomic():  # the statement and whoever listens to its event (webhooks): one transaction
         for _attempt in range(2):
             with connection.cursor() as cursor:
-                cursor.execute(sql, params)
+                execute_prepared(cursor, sql, params)  # parsed and planned once per kept connection
                 row = cursor.fetchone()
             (found, has_user_row, has_partner_row, locked, user_open, _partner_open, per_user, per_partner,
              current_id, owner_id, owner_partner_id, from_my_queue), lead_values = row[:12], row[12:]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from .events import CoreEvent, require_registered
 from .listeners import event_listeners_notify
 from .models import ActivityEvent, RecentItem
+from .sql import execute_prepared
 
 RECENT_ITEMS_KEPT = 10
 
@@ -61,14 +62,14 @@ def recent_item_touch(*, user, target, label, url):
     if connection.vendor == "postgresql":
         params = {"user": user.pk, "ct": content_type_id, "object": target.pk, "label": str(label)[:200], "url": url,
                   "now": timezone.now(), "others": RECENT_ITEMS_KEPT - 1}
-        sql = _RECENT_ITEM_TOUCH_SQL
+        around = ("", "")
         if connection.get_autocommit():
             # On its own (a page opened, an Accept after its claim committed): a convenience list, so its commit does
             # not wait for the disk (a crash may forget the last moment's touches, nothing else). One round trip,
             # as the plain statement would be. Inside a bigger change it commits, durably, with it.
-            sql = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT;"
+            around = ("BEGIN; SET LOCAL synchronous_commit TO OFF; ", "; COMMIT;")
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            execute_prepared(cursor, _RECENT_ITEM_TOUCH_SQL, params, around=around)
         return
     RecentItem.objects.bulk_create(
         [

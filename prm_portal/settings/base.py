@@ -108,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The statements every request or Accept runs (the signed-in person, the claim, Recent Items) are prepared once per
+# kept connection (prm_portal.core.sql.execute_prepared): never where connections are not kept (CONN_MAX_AGE 0, as
+# behind PgBouncer in transaction mode), and not at all with DATABASE_PREPARED_STATEMENTS=false.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set (allauth's rate limits need a shared cache). A Redis outage is a cache miss,

@@ -109,10 +109,10 @@ def _start_gunicorn(db_url, port):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "DATABASE_URL": db_url + "?conn_max_age=600",
            "PYTHONWARNINGS": "ignore::UserWarning"}
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "prm_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
-           # BENCH_WORKERS / BENCH_THREADS try other shapes (on 2 cores: 3x4 to 8x1 all gave 190-240 claims/s).
-           "-k", "gthread", "--workers", os.environ.get("BENCH_WORKERS", "4"),
-           "--threads", os.environ.get("BENCH_THREADS", "3"), "--backlog", "256", "--keep-alive", "30",
-           "--log-level", "warning"]
+           # BENCH_WORKER_CLASS / BENCH_WORKERS / BENCH_THREADS / BENCH_KEEPALIVE try other shapes.
+           "-k", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--workers", os.environ.get("BENCH_WORKERS", "4"),
+           "--threads", os.environ.get("BENCH_THREADS", "3"), "--backlog", "256",
+           "--keep-alive", os.environ.get("BENCH_KEEPALIVE", "30"), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(150):
         try:

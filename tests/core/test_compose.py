@@ -31,7 +31,7 @@ def test_portal_services_get_the_variables_the_settings_read():
             if var != "DJANGO_SETTINGS_MODULE":
                 assert f'"{var}"' in base, f"{var} is set in compose but never read by the settings"
         db = COMPOSE["services"]["db"]["environment"]
-        assert env["DATABASE_URL"] == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+        assert env["DATABASE_URL"] == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}?conn_max_age=60"
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
         assert env["EMAIL_URL"] == "smtp://mailpit:1025"
 

@@ -9,6 +9,16 @@ from prm_portal.core.models import ActivityEvent, RecentItem
 from tests.factories import LeadFactory, PartnerUserFactory
 
 
+@pytest.fixture(autouse=True, params=["sent as text", "prepared"])
+def statements(request, monkeypatch):
+    """Every claim test twice: the statements sent as text (CONN_MAX_AGE 0, as behind PgBouncer) and prepared once
+    on a kept connection (prm_portal.core.sql.execute_prepared)."""
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0 if request.param == "sent as text" else 60)
+    return request.param
+
+
 def test_claim_gives_the_lead_to_the_rep_and_takes_it_out_of_the_queue(queue_lead, partner_a_user):
     lead = lead_claim(actor=partner_a_user, lead_id=queue_lead.pk)
     assert (lead.owner, lead.partner_account, lead.queue, lead.source_queue) == (

@@ -41,7 +41,7 @@ def test_every_variable_compose_gives_the_portal_is_one_the_settings_read():
 def test_compose_wires_the_portal_to_its_database_broker_cache_and_mail():
     env = SERVICES["web"]["environment"]
     db = SERVICES["db"]["environment"]
-    assert env["DATABASE_URL"] == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}"
+    assert env["DATABASE_URL"] == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@db:5432/{db['POSTGRES_DB']}?conn_max_age=60"
     assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
     assert env["REDIS_URL"].startswith("redis://redis:6379/") and env["REDIS_URL"] != env["CELERY_BROKER_URL"]
     assert env["EMAIL_URL"] == "smtp://mailpit:1025"
