@@ -9,7 +9,7 @@ from django.http import Http404
 
 from accounts import access
 from accounts.models import PartnerAccount
-from prm_portal.core.sql import model_columns, model_from_row
+from prm_portal.core.sql import execute_prepared, model_columns, model_from_row
 
 from .models import Lead, LeadImport
 
@@ -57,7 +57,7 @@ def _page_rows(ids):
     owner, queue = Lead._meta.get_field("owner").related_model, Lead._meta.get_field("queue").related_model
     clock_model = Lead._meta.get_field("sla_clock").related_model
     with connection.cursor() as cursor:
-        cursor.execute(_page_rows_statement(), [list(ids)])
+        execute_prepared(cursor, _page_rows_statement(), [list(ids)])  # planned once per kept connection
         found = cursor.fetchall()
     rows, using, known = [], connection.alias, {}
     for row in found:

@@ -117,8 +117,10 @@ def test_the_plain_list_marks_the_same_leads_offered_as_the_merged_one(cast, inb
         assert plain == merged and any(plain.values())
 
 
-def test_the_page_rows_are_the_orms_rows_with_owner_queue_and_clock(cast, inbox):
-    """The hand-written page statement reads what select_related("owner", "queue", "sla_clock") reads."""
+@pytest.mark.parametrize("statements", ["sent as text", "prepared"])
+def test_the_page_rows_are_the_orms_rows_with_owner_queue_and_clock(cast, inbox, statements, monkeypatch):
+    """The hand-written page statement reads what select_related("owner", "queue", "sla_clock") reads, sent as
+    text or prepared on a kept connection (prm_portal.core.sql.execute_prepared)."""
     from leads.models import LeadClock
     from leads.selectors import _page_rows
 
@@ -130,6 +132,7 @@ def test_the_page_rows_are_the_orms_rows_with_owner_queue_and_clock(cast, inbox)
     expected = list(Lead.objects.select_related("owner", "queue", "sla_clock").filter(pk__in=ids)
                     .order_by("-created_at", "-id"))
     fields = [f.attname for f in Lead._meta.concrete_fields]
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0 if statements == "sent as text" else 60)
     with CaptureQueriesContext(connection) as ctx:
         rows = _page_rows(ids)
         for got, want in zip(rows, expected, strict=True):
@@ -139,6 +142,7 @@ def test_the_page_rows_are_the_orms_rows_with_owner_queue_and_clock(cast, inbox)
             assert (got.queue and got.queue.name) == (want.queue and want.queue.name)
             assert got._state.fields_cache["sla_clock"] == want._state.fields_cache["sla_clock"]
     assert len(ctx.captured_queries) == 1
+    assert ctx.captured_queries[0]["sql"].startswith("EXECUTE prm_") == (statements == "prepared")
     assert rows[[lead.pk for lead in rows].index(timed.pk)].sla_clock.lead is rows[[r.pk for r in rows].index(timed.pk)]
 
 
