@@ -14,7 +14,12 @@ queries_per_claim is measured in-process (Django test client) for one successful
 first ever costs one more statement (it makes their quota rows) and is printed on the line before.
 
 The presses come from tests/bench/loadgen.py, a separate process (one asyncio thread: the load costs a fraction of
-a core and none of the server's processes). The server is gunicorn (gthread) with the settings the test suite uses.
+a core and none of the server's processes). The server is gunicorn (gthread) with the settings the test suite uses,
+on kept connections (conn_max_age, so its hot statements are prepared once per connection), 2 workers x 6 threads.
+That shape kept the tail shortest on 2 cores: a kept-alive connection stays with the worker that accepted it, and
+with 4 workers some held twice the connections of others (a connection's median latency was 11-18 ms on one
+worker and 74-86 ms on another), while 2 workers of 6 threads gave p95 96-107 ms against 117-138 ms for 4 x 3 at
+the same throughput. BENCH_WORKERS, BENCH_THREADS, BENCH_KEEPALIVE and BENCH_WORKER_CLASS try others.
 
 Then, in the same run on the same database, the floor: the leads and quotas are put back as they were, and for
 the same 20 s as many psycopg2 connections as clients issue the claim as the service did it statement by statement
@@ -109,9 +114,9 @@ def _start_gunicorn(db_url, port):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "DATABASE_URL": db_url + "?conn_max_age=600",
            "PYTHONWARNINGS": "ignore::UserWarning"}
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "prm_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
-           # BENCH_WORKER_CLASS / BENCH_WORKERS / BENCH_THREADS / BENCH_KEEPALIVE try other shapes.
-           "-k", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--workers", os.environ.get("BENCH_WORKERS", "4"),
-           "--threads", os.environ.get("BENCH_THREADS", "3"), "--backlog", "256",
+           # BENCH_WORKER_CLASS / BENCH_WORKERS / BENCH_THREADS / BENCH_KEEPALIVE try other shapes (docstring).
+           "-k", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--workers", os.environ.get("BENCH_WORKERS", "2"),
+           "--threads", os.environ.get("BENCH_THREADS", "6"), "--backlog", "256",
            "--keep-alive", os.environ.get("BENCH_KEEPALIVE", "30"), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(150):
