@@ -54,11 +54,15 @@ def test_queue_ids_for_lists_the_queues_of_the_orm_subquery(cast, leads, who):
     assert access.queue_ids_for(user) == sorted(access.queue_ids_subquery(user).values_list("pk", flat=True))
 
 
+@pytest.mark.parametrize("statements", ["sent as text", "prepared"])
 @pytest.mark.parametrize("who", ["partner_a_user", "partner_a_admin", "channel_manager", "vendor_admin"])
-def test_the_signed_in_person_is_read_as_the_orm_reads_them(cast, who, django_assert_num_queries):
+def test_the_signed_in_person_is_read_as_the_orm_reads_them(cast, who, statements, monkeypatch,
+                                                           django_assert_num_queries):
+    """Sent as text, or prepared on a kept connection (prm_portal.core.sql.execute_prepared)."""
     from accounts.backends import user_with_partner_account
     from accounts.models import User
 
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0 if statements == "sent as text" else 60)
     expected = User.objects.select_related("partner_account").get(pk=getattr(cast, who).pk)
     with django_assert_num_queries(1):
         user = user_with_partner_account(str(expected.pk))  # as the session keeps it
