@@ -15,10 +15,12 @@ POSTs them, and the resend.
   emailed.
 """
 
+import http.client
+import ipaddress
 import json
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -150,24 +152,55 @@ def webhooks_on_events(*, event, model, object_ids):
 # --- endpoints --------------------------------------------------------------------------------------------------
 
 
-def webhook_url_problem(url) -> str | None:
+# Names that never leave the machine or the site's own network (RFC 6761, 6762, 8375, and the ".internal" that
+# cloud providers give their private names).
+LOCAL_NAMES = (".localhost", ".local", ".internal", ".home.arpa")
+
+
+def address_is_public(text) -> bool:
+    """An IP address on the public internet: not loopback, private (RFC 1918, unique local), link-local (the
+    cloud's metadata service at 169.254.169.254), shared (100.64/10), reserved or multicast."""
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def private_addresses_allowed(*, partner_owned) -> bool:
+    """WEBHOOK_ALLOW_PRIVATE_NETWORKS lets the vendor's own endpoints reach its internal systems; a partner's
+    endpoints never may (a partner admin could otherwise probe the vendor's network through the portal)."""
+    return settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS and not partner_owned
+
+
+def webhook_url_problem(url, *, private_ok=False) -> str | None:
     """Why an address cannot receive webhooks, or None: HTTPS only (http://127.0.0.1 only where
-    WEBHOOK_ALLOW_HTTP_LOCALHOST is set, for tests), no credentials in it."""
+    WEBHOOK_ALLOW_HTTP_LOCALHOST is set, for tests), no credentials in it, and (unless `private_ok`) no address or
+    name of a private or local network. A name is checked again, resolved, at each delivery (`_post`)."""
     url = (url or "").strip()
     parts = urlsplit(url)
     if not url or len(url) > 500 or not parts.hostname:
         return _("Enter the endpoint's full address, e.g. https://example.com/webhooks.")
     if parts.username or parts.password:
         return _("Leave credentials out of the address; verify the signature instead.")
-    if parts.scheme == "https":
-        return None
     if parts.scheme == "http" and parts.hostname == "127.0.0.1" and settings.WEBHOOK_ALLOW_HTTP_LOCALHOST:
         return None
-    return _("Webhook endpoints must use HTTPS.")
+    if parts.scheme != "https":
+        return _("Webhook endpoints must use HTTPS.")
+    if not private_ok and not _host_is_public(parts.hostname):
+        return _("This address points into a private or local network. Webhooks go to public addresses only.")
+    return None
+
+
+def _host_is_public(host) -> bool:
+    host = host.lower().rstrip(".")
+    try:
+        return address_is_public(host)
+    except ValueError:  # a name, not an address
+        return host != "localhost" and not host.endswith(LOCAL_NAMES)
 
 
 def _clean(actor, *, url, event_types, description):
-    if problem := webhook_url_problem(url):
+    if problem := webhook_url_problem(url, private_ok=private_addresses_allowed(partner_owned=actor.is_partner)):
         raise InvalidTransition(problem, code="validation")
     chosen = sorted(set(event_types or []))
     if not chosen:
@@ -257,30 +290,50 @@ def webhook_delivery_resend(*, actor, delivery) -> WebhookDelivery:
 # --- delivery (the outbox relay calls this outside any transaction) -------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # a redirect is an answer like any other non-2xx: the receiver must answer itself
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 class WebhookFailed(Exception):
     """The endpoint did not answer 2xx: the outbox retries the delivery later."""
 
 
-def _post(url, body, headers):
-    """(status code or None, error text)."""
+def _post(url, body, headers, *, private_ok=False):
+    """POST `body` to `url`: (status code or None, error text). Redirects are not followed: a redirect is an answer
+    like any other non-2xx (the receiver must answer itself).
+
+    The name is resolved once, here; unless `private_ok`, every address it gives must be public, and the connection
+    goes to the address that was checked (TLS still verifies the certificate for the name). So a name that resolves
+    to the vendor's own network, or that is switched to it after the check (DNS rebinding), reaches nothing."""
     # The scheme was checked (webhook_url_problem: https, or http://127.0.0.1 in tests): no file: or custom ones.
-    request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310
-        **headers, "Content-Type": "application/json", "User-Agent": USER_AGENT})
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        return None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:MAX_ERROR]
+        addresses = [info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)]
+    except OSError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+    if https and not private_ok:
+        private = [a for a in addresses if not address_is_public(a)]
+        if private:
+            return None, (f"Refused: {parts.hostname} resolves to {private[0]}, an address of a private or local "
+                          "network; webhooks go to public addresses only.")[:MAX_ERROR]
+    address = addresses[0]
+    if https:
+        connection = http.client.HTTPSConnection(parts.hostname, port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                                                 context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+
+    def connect_to_checked_address(_where, timeout=None, source_address=None):
+        return socket.create_connection((address, port), timeout, source_address)
+
+    connection._create_connection = connect_to_checked_address
+    try:
+        connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
+                           headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT})
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+    finally:
+        connection.close()
+    return status, "" if 200 <= status < 300 else f"HTTP {status}"
 
 
 def _failed(endpoint, now):
@@ -309,13 +362,14 @@ def webhook_deliver(message):
     endpoint = delivery.endpoint
     if not endpoint.is_active:
         raise PermanentDeliveryError("The endpoint is disabled.")
-    if problem := webhook_url_problem(endpoint.url):
+    private_ok = private_addresses_allowed(partner_owned=endpoint.partner_account_id is not None)
+    if problem := webhook_url_problem(endpoint.url, private_ok=private_ok):
         raise PermanentDeliveryError(str(problem))
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = signed_headers(secret=endpoint.secret, msg_id=delivery.webhook_id, timestamp=int(time.time()),
                              body=body)
     started = time.monotonic()
-    code, error = _post(endpoint.url, body, headers)
+    code, error = _post(endpoint.url, body, headers, private_ok=private_ok)
     now = timezone.now()
     WebhookAttempt.objects.create(delivery=delivery, status_code=code, error=error, created_at=now,
                                   duration_ms=int((time.monotonic() - started) * 1000))

@@ -297,6 +297,9 @@ REGISTRATION_REMINDER_DAYS_BEFORE = env.int("REGISTRATION_REMINDER_DAYS_BEFORE",
 # may take WEBHOOK_TIMEOUT_SECONDS; an endpoint failing for WEBHOOK_DISABLE_AFTER_HOURS without a success is
 # disabled and its owner told. Retries: exponential backoff for about a day (webhooks.services).
 WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=False)
+# Endpoints go to public addresses only (a partner admin's endpoint could otherwise probe the vendor's network);
+# true lets the vendor's own endpoints reach its internal systems. Partners' endpoints stay public-only.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_DISABLE_AFTER_HOURS = env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24)
 

@@ -2,6 +2,7 @@
 answers 2xx and delivered once; scoped to what the endpoint's owner may see; expired referrals included."""
 
 import json
+import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -250,3 +251,96 @@ def test_the_readme_verification_snippet_accepts_our_signature_and_refuses_a_for
     assert namespace["verify"](secret, headers, body)
     assert not namespace["verify"](secret, headers, body.replace(b"claimed", b"won"))
     assert not namespace["verify"](secret_new(), headers, body)
+
+
+@pytest.mark.parametrize("url", [
+    "https://10.0.0.5/hook", "https://192.168.1.1/hook", "https://172.16.0.1/hook", "https://127.0.0.1/hook",
+    "https://169.254.169.254/latest/meta-data/", "https://100.64.0.1/hook", "https://[::1]/hook",
+    "https://[fd00::1]/hook", "https://[::ffff:10.0.0.1]/hook", "https://0.0.0.0/hook", "https://localhost/hook",
+    "https://crm.internal/hook", "https://printer.local/hook", "https://nas.home.arpa/hook",
+])
+def test_an_address_of_a_private_or_local_network_is_refused(cast, url, settings):
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    assert "private or local network" in webhook_url_problem(url)
+    with pytest.raises(InvalidTransition, match="private or local network"):
+        webhook_endpoint_create(actor=cast.partner_a_admin, url=url, event_types=["referral.received"])
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_public_addresses_and_names_are_accepted(settings):
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    for url in ("https://93.184.215.14/hook", "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook",
+                "https://hooks.example.com/prm", "https://crm.vendor.example:8443/in?source=prm"):
+        assert webhook_url_problem(url) is None
+
+
+def test_only_the_vendors_own_endpoints_may_reach_its_network_when_allowed(cast, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    vendor = webhook_endpoint_create(actor=cast.vendor_admin, url="https://crm.internal/prm",
+                                     event_types=["referral.received"])
+    assert vendor.url == "https://crm.internal/prm"
+    with pytest.raises(InvalidTransition, match="private or local network"):
+        webhook_endpoint_create(actor=cast.partner_a_admin, url="https://10.0.0.5/hook",
+                                event_types=["referral.received"])
+
+
+@pytest.mark.parametrize("resolves_to", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1"])
+def test_a_name_resolving_into_a_private_network_is_not_delivered_to(cast, settings, monkeypatch, resolves_to):
+    """Checked at each delivery, where it counts: the name was public when saved, its DNS now says otherwise
+    (or says so to this server only). Nothing is sent; the attempt says why and is retried as a failure."""
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    with Receiver() as receiver:
+        port = receiver.server.server_address[1]
+        endpoint = webhook_endpoint_create(actor=cast.partner_a_admin, url=f"https://hooks.example.com:{port}/in",
+                                           event_types=["referral.received"])
+        looked_up = []
+
+        def getaddrinfo(host, *args, **kwargs):
+            looked_up.append(host)
+            family = socket.AF_INET6 if ":" in resolves_to else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (resolves_to, port))]
+
+        monkeypatch.setattr("webhooks.services.socket.getaddrinfo", getaddrinfo)
+        inbound(actor=cast.channel_manager, partner=cast.partner_a)
+        _relay_until_idle(rounds=1)
+    assert receiver.requests == [] and looked_up == ["hooks.example.com"]
+    attempt = WebhookAttempt.objects.get(delivery__endpoint=endpoint)
+    assert attempt.status_code is None and f"resolves to {resolves_to}" in attempt.error
+    assert OutboxMessage.objects.get(kind="webhook").status == "pending"  # retried; disabled after a day of these
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(cast, settings, monkeypatch):
+    """One lookup per delivery, and the socket is opened to its answer (a second lookup, as a rebinding attacker
+    would answer it, is never made)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True  # the vendor's own endpoint: the receiver here is on 127.0.0.1
+    with Receiver() as receiver:
+        port = receiver.server.server_address[1]
+        webhook_endpoint_create(actor=cast.vendor_admin, url=f"https://hooks.example.com:{port}/in",
+                                event_types=["referral.received"])
+        answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]])
+        real_lookup = socket.getaddrinfo
+
+        def getaddrinfo(host, *args, **kwargs):  # names get one answer; an address is its own (create_connection)
+            return real_lookup(host, *args, **kwargs) if host == "127.0.0.1" else next(answers)
+
+        monkeypatch.setattr("webhooks.services.socket.getaddrinfo", getaddrinfo)
+        opened = []
+        real = socket.create_connection
+        monkeypatch.setattr("webhooks.services.socket.create_connection",
+                            lambda address, *a, **k: opened.append(address) or real(address, *a, **k))
+        inbound(actor=cast.channel_manager, partner=cast.partner_a)
+        _relay_until_idle(rounds=1)
+    assert opened == [("127.0.0.1", port)]
+    # The receiver speaks plain HTTP: the TLS handshake for hooks.example.com fails there, as it should.
+    assert WebhookAttempt.objects.get().status_code is None
+
+
+def test_the_form_says_why_a_private_address_is_refused_and_keeps_nothing(cast, client, settings):
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    client.force_login(cast.partner_a_admin)
+    response = client.post(reverse("webhooks:new"), {"url": "https://169.254.169.254/latest/meta-data/",
+                                                     "event_types": ["referral.received"]})
+    assert response.status_code == 400
+    assert "private or local network" in response.content.decode()
+    assert 'value="https://169.254.169.254/latest/meta-data/"' in response.content.decode()  # what they typed stays
+    assert not WebhookEndpoint.objects.exists()
