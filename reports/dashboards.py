@@ -204,7 +204,9 @@ def _hours(value):
 
 
 def _month_starts(now):
-    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """The first midnight of each of the last MONTHS months, the viewer's (the current time zone's): the window
+    starts where its first month starts for them, so no claim of the month before it slips in."""
+    first = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     months = [first]
     for _i in range(MONTHS - 1):
         months.append((months[-1] - timedelta(days=1)).replace(day=1))

@@ -163,7 +163,7 @@ def test_a_cached_dashboard_follows_a_stage_move_at_once(cast, business, login_a
 def test_claims_fall_in_the_month_of_the_viewers_time_zone(cast, zone, make_opportunity):
     """The claimed and converted counts per month group as TruncMonth does in the viewer's time zone, also for
     claims an hour either side of a local month's first midnight."""
-    from datetime import UTC, datetime
+    from datetime import datetime
 
     from django.db.models import Count
     from django.db.models.functions import TruncMonth
@@ -187,11 +187,17 @@ def test_claims_fall_in_the_month_of_the_viewers_time_zone(cast, zone, make_oppo
                 if edge + timedelta(hours=shift) <= now:
                     opp = make_opportunity(rep, name=f"From {lead.pk}", amount=1, source_lead=lead)
                     Opportunity.objects.filter(pk=opp.pk).update(created_at=edge + timedelta(hours=shift))
+        first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        for _ in range(5):  # the window's first month, where its first local midnight is
+            first = (first - timedelta(days=1)).replace(day=1)
+        for shift in (-1, 1):  # a claim an hour before the window (the month before, not shown) and one inside
+            LeadFactory(owner=rep, partner_account=rep.partner_account, claimed_at=first + timedelta(hours=shift))
         d = dashboard_build(user=cast.vendor_admin, use_cache=False)
         got = {(month, claimed, converted) for pid, _name, month, claimed, converted in d.lead_rows
                if pid == rep.partner_account_id}
         since = d.months[0]
-        window = datetime(since.year, since.month, 1, tzinfo=UTC)
+        assert since == first.date() and {month for month, _c, _v in got} <= set(d.months)
+        window = timezone.make_aware(datetime(since.year, since.month, 1))  # the viewer's midnight
         expected_claimed = {row["m"].date(): row["n"] for row in Lead.objects.filter(
             partner_account=rep.partner_account, claimed_at__gte=window).annotate(m=TruncMonth("claimed_at"))
             .values("m").annotate(n=Count("*"))}
