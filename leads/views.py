@@ -104,6 +104,7 @@ def lead_detail(request, pk):
         "can_claim": permissions.can_claim(user, lead),
         "can_convert": permissions.can_convert(user, lead),
         "can_manage": permissions.can_manage(user, lead),
+        "clock": services.sla_clocks_for(leads=[lead]).get(lead.pk),  # the queue's service level, if one runs
     }
     if context["can_manage"]:
         context["reassign_form"] = ReassignForm(owners=lead_owner_choices_for(user=user),

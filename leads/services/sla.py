@@ -466,9 +466,10 @@ def _emails(rows, *, now) -> int:
 
 
 def sla_clocks_for(*, leads, now=None) -> dict:
-    """{lead id: {"css", "text", "rule"}} for the leads of a page whose clock runs: the business time left, amber
-    once the reminder time passed, red past the deadline. One query for the page."""
-    from ..sla_text import sla_rule_text, sla_time_left_text
+    """{lead id: {"css", "text", "rule", "due"}} for the leads of a page whose clock runs: the business time left,
+    amber once the reminder time passed, red past the deadline; the deadline in the viewer's time. One query for the
+    page."""
+    from ..sla_text import sla_due_text, sla_rule_text, sla_time_left_text
 
     ids = [lead.pk for lead in leads if lead.status not in CLOSED]
     if not ids:
@@ -500,7 +501,7 @@ def sla_clocks_for(*, leads, now=None) -> dict:
         left = business_between(level.working, now, clock.due_at)
         css = "sla-red" if now >= clock.due_at else "sla-amber" if now >= clock.remind_at else "sla-ok"
         shown[clock.lead_id] = {"css": css, "text": sla_time_left_text(left),
-                                "rule": sla_rule_text(clock.kind, clock.limit)}
+                                "rule": sla_rule_text(clock.kind, clock.limit), "due": sla_due_text(clock.due_at)}
     return shown
 
 

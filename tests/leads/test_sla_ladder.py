@@ -294,3 +294,27 @@ def test_two_workers_at_once_recall_each_lead_once_and_send_each_email_once(part
     listed = [item["company"] + str(item["url"]) for message in _emails("lead_recalled")
               for item in message.payload["context"]["leads"]]
     assert len(listed) == len(set(listed)) == 60  # every recalled lead in exactly one email
+
+
+@pytest.mark.django_db
+def test_the_lead_page_shows_its_clock_rule_and_deadline_to_the_owner_and_the_manager(
+        sla_queue, partner_a_user, channel_manager, login_as):
+    lead, clock = _claimed(sla_queue, partner_a_user)
+    now = timezone.now()
+    LeadClock.objects.filter(lead=lead).update(remind_at=now - SECOND, due_at=now + datetime.timedelta(days=3))
+    for viewer in (partner_a_user, channel_manager):
+        html = login_as(viewer).get(reverse("leads:detail", args=[lead.pk])).content.decode()
+        assert 'class="sla-clock sla-amber"' in html and "first touch within 4 business hours" in html
+        assert "due " in html and "left" in html
+    lead_update(actor=partner_a_user, lead=lead, status=Lead.Status.UNQUALIFIED)  # closed: the clock stops
+    html = login_as(partner_a_user).get(reverse("leads:detail", args=[lead.pk])).content.decode()
+    assert "sla-clock" not in html
+
+
+@pytest.mark.django_db
+def test_the_lead_pages_clock_speaks_the_readers_language(sla_queue, partner_a_user, login_as):
+    lead, _clock = _claimed(sla_queue, partner_a_user)
+    partner_a_user.language = "cs"
+    partner_a_user.save(update_fields=["language"])
+    html = login_as(partner_a_user).get(reverse("leads:detail", args=[lead.pk])).content.decode()
+    assert "Zbývající čas" in html and "termín " in html and "first touch" not in html
