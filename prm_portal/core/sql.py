@@ -4,7 +4,9 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.db import NotSupportedError
 from django.db.models import BooleanField, F, Func, QuerySet, Subquery
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 
 class AmongSubquery(Func):
@@ -101,18 +103,41 @@ def execute_prepared(cursor, sql, params, *, around=("", "")):
     if not prepared_statements_enabled(db):
         cursor.execute(around[0] + sql + around[1], params)
         return
-    form = _prepared_forms.get(sql) or _prepared_form(sql)
-    name, prepare, execute, names = form
+    name, prepare, execute, names = _prepared_forms.get(sql) or _prepared_form(sql)
+    text = around[0].replace("%", "%%") + execute + around[1].replace("%", "%%")
+    args = [params[n] for n in names] if names is not None else params
     raw = db.connection
     made = db.__dict__.get("_prepared_on")
     if made is None or made[0] is not raw:
-        made = db.__dict__["_prepared_on"] = (raw, set())
-    if name not in made[1]:
-        with raw.cursor() as raw_cursor:
-            raw_cursor.execute(prepare)
-        made[1].add(name)
-    cursor.execute(around[0].replace("%", "%%") + execute + around[1].replace("%", "%%"),
-                   [params[n] for n in names] if names is not None else params)
+        made = db.__dict__["_prepared_on"] = (raw, set(), set())  # the connection, prepared, to make again
+    _prepare(raw, made, name, prepare)
+    try:
+        cursor.execute(text, args)
+    except NotSupportedError as exc:
+        if "cached plan must not change result type" not in str(exc):
+            raise
+        # A migration changed a table under this running process (a rolling deploy): the statement is made again.
+        # Inside a transaction that transaction is lost (the request fails once); on its own it is retried now.
+        made[1].discard(name)
+        made[2].add(name)
+        if db.in_atomic_block:
+            raise
+        if raw.get_transaction_status() == TRANSACTION_STATUS_INERROR:  # `around` opened one
+            with raw.cursor() as raw_cursor:
+                raw_cursor.execute("ROLLBACK")
+        _prepare(raw, made, name, prepare)
+        cursor.execute(text, args)
+
+
+def _prepare(raw, made, name, prepare):
+    if name in made[1]:
+        return
+    with raw.cursor() as raw_cursor:
+        if name in made[2]:
+            raw_cursor.execute(f"DEALLOCATE {name}")
+            made[2].discard(name)
+        raw_cursor.execute(prepare)
+    made[1].add(name)
 
 
 def _prepared_form(sql):

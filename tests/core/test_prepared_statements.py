@@ -81,3 +81,55 @@ def test_accept_runs_its_statements_by_name_in_as_many_queries(kept, cast, clien
     assert sum(1 for text in executed if "EXECUTE prm_" in text) == 3  # the person, the claim, Recent Items
     second.refresh_from_db()
     assert second.owner == cast.partner_a_user
+
+
+def _column_becomes_text():
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE prm_prepared_probe ALTER COLUMN v TYPE text")
+
+
+@pytest.fixture
+def probe_table():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS prm_prepared_probe (v integer)")
+        cursor.execute("INSERT INTO prm_prepared_probe VALUES (7)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS prm_prepared_probe")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_table_a_migration_changed_is_made_again_on_its_own(kept, probe_table):
+    """A rolling deploy: the migration changes a column under a running process. On its own (autocommit) the
+    statement is prepared again and answers at once."""
+    statement = "SELECT v FROM prm_prepared_probe WHERE %s::int > 0"
+    assert _run(statement, [1]) == [(7,)]
+    _column_becomes_text()
+    assert _run(statement, [1]) == [("7",)]
+    assert _run(statement, [1]) == [("7",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_request_fails_once_and_the_next_one_works(kept, probe_table):
+    from django.db import NotSupportedError
+
+    statement = "SELECT v FROM prm_prepared_probe WHERE %s::int > 1"
+    assert _run(statement, [2]) == [(7,)]
+    _column_becomes_text()
+    with pytest.raises(NotSupportedError), transaction.atomic():
+        _run(statement, [2])
+    with transaction.atomic():
+        assert _run(statement, [2]) == [("7",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_touch_sent_with_its_own_transaction_recovers_too(kept, probe_table):
+    """`around` opens a transaction in the same round trip: after the failure it is rolled back, then retried."""
+    statement = "SELECT v FROM prm_prepared_probe WHERE %s::int > 2"
+    with connection.cursor() as cursor:
+        sql.execute_prepared(cursor, statement, [3], around=("BEGIN; ", "; COMMIT;"))
+    _column_becomes_text()
+    with connection.cursor() as cursor:
+        sql.execute_prepared(cursor, statement, [3], around=("BEGIN; ", "; COMMIT;"))
+    assert connection.connection.get_transaction_status() == 0  # idle: nothing left open
+    assert _run(statement, [3]) == [("7",)]
