@@ -131,6 +131,8 @@ def email_enqueued(ids):
 
 
 def _payload(*, template_key, to, context, idempotency_key, language="en", kind=None, user=None):
+    if not isinstance(to, str):  # one recipient per email: its time zone, preference and unsubscribe link are theirs
+        raise TypeError(f"An email goes to one address (a str), not {type(to).__name__}: {to!r}")
     payload = {"template_key": template_key, "to": to, "context": context, "language": language}
     if kind:
         payload["kind"] = kind

@@ -191,7 +191,7 @@ def _populate():
                                               country="CZ")
     _referrals(manager.pk, partners[0].pk, location.pk)
     for i in range(DIRECT_EMAILS):  # each its own transaction and doorbell, like the services' emails
-        email_enqueue(template_key="test_ping", to=[f"person{i}@cluster.example"], context={"name": f"P{i}"},
+        email_enqueue(template_key="test_ping", to=f"person{i}@cluster.example", context={"name": f"P{i}"},
                       idempotency_key=f"cluster-ping-{i}")
     return reps
 
@@ -393,7 +393,9 @@ def main():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "SENTRY_"))}
     env.update({
         "DJANGO_SETTINGS_MODULE": SETTINGS, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "DATABASE_URL": db_url, "CELERY_BROKER_URL": redis_url,
+        # Kept connections, as docker-compose.yml has them: the hot statements are prepared on each (issue 12).
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "DATABASE_URL": db_url + ("&" if "?" in db_url else "?")
+        + "conn_max_age=60", "CELERY_BROKER_URL": redis_url,
         "REDIS_URL": redis_url, "EMAIL_URL": f"filemail:///{maildir}", "PORTAL_BASE_URL": f"http://127.0.0.1:{ports[0]}",
         "LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore",
     })

@@ -94,3 +94,13 @@ def test_a_failed_doorbell_drops_nothing_of_the_batch_and_the_sweep_sends_it(mon
     assert mail.outbox == [] and OutboxMessage.objects.count() == 3
     outbox_relay()
     assert sorted(m.to[0] for m in mail.outbox) == ["r0@x.example", "r1@x.example", "r2@x.example"]
+
+
+@pytest.mark.django_db
+def test_an_email_to_a_list_is_refused_when_queued_not_when_delivered():
+    """One address per email (its recipient's time zone, preference and unsubscribe link): a list is a caller's
+    mistake, said at once, instead of an email the relay could never send (as `make cluster-check` once queued)."""
+    with pytest.raises(TypeError, match="one address"):
+        email_enqueue(template_key="test_ping", to=["rep@alpha.example"], context={"name": "Adam"},
+                      idempotency_key="list-1")
+    assert not OutboxMessage.objects.exists()
