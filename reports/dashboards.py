@@ -288,7 +288,7 @@ def dashboard_build(*, user, now=None, use_cache=True) -> Dashboard:
     key = _cache_key(scope, months[0]) if use_cache and ttl else None
     numbers = _cache_get(key) if key else None
     if numbers is None:
-        numbers = _numbers(scope=scope, stages=stages, months=months, now=now)
+        numbers = _numbers(scope=scope, stages=stages, months=months)
         if key:
             _cache_set(key, numbers, ttl)
     numbers = dict(numbers)
@@ -316,16 +316,6 @@ def _decimal(value):
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _local_month_starts(since, now):
-    """Local midnight of the first of each month (the current time zone's) from the one holding `since` to the one
-    after `now`'s: the months a TruncMonth in this time zone gives the window's rows."""
-    starts = [timezone.localtime(since).replace(day=1, hour=0, minute=0, second=0, microsecond=0)]
-    last = timezone.localtime(now)
-    while starts[-1] <= last:
-        starts.append((starts[-1] + timedelta(days=32)).replace(day=1))
-    return starts
-
-
 def _month_of(field, local_starts):
     """The month of `field` in the current time zone, as TruncMonth says it, for thousands of (group, month) rows.
 
@@ -345,7 +335,7 @@ def _month_day(value, local_starts):
     return date(int(value[:4]), int(value[5:7]), 1)
 
 
-def _numbers(*, scope, stages, months, now) -> dict:
+def _numbers(*, scope, stages, months) -> dict:
     """Every number of the dashboard, as plain data (cacheable)."""
     partners = scope.group_names()  # partners, or the partner's reps for a partner admin
     group = scope.group_field
@@ -406,7 +396,9 @@ def _numbers(*, scope, stages, months, now) -> dict:
 
     # 2. Leads claimed per partner and month.
     since = months[0]
-    local_starts = _local_month_starts(since, now)  # the months TruncMonth would give
+    # The window's months at the viewer's midnights, and the next one's start (where the current month ends): the
+    # months a TruncMonth in this time zone gives the window's rows.
+    local_starts = [*months, (months[-1] + timedelta(days=32)).replace(day=1)]
     claimed = _rows(
         scope.leads()
         .filter(claimed_at__gte=since)

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from .events import internal_codes
 from .models import ActivityEvent, RecentItem
-from .sql import model_columns, model_from_row
+from .sql import execute_prepared, model_columns, model_from_row
 from .visibility import visible_pks
 
 
@@ -33,7 +33,7 @@ def _recent_items(user_id, limit):
     """The user's newest Recent Items (every page's sidebar): hand-written, as the ORM took longer to build this
     statement than PostgreSQL to run it (`make bench-inbox`). Their content types come from ContentType's cache."""
     with connection.cursor() as cursor:
-        cursor.execute(_recent_items_statement(), [user_id, limit])
+        execute_prepared(cursor, _recent_items_statement(), [user_id, limit])  # planned once per kept connection
         items = [model_from_row(RecentItem, row, 0, connection.alias)[0] for row in cursor.fetchall()]
     for item in items:
         item.content_type = ContentType.objects.get_for_id(item.content_type_id)

@@ -40,10 +40,14 @@ def test_items_the_user_can_no_longer_see_drop_out(partner_a_user, partner_b_use
 
 
 @pytest.mark.django_db
-def test_the_sidebar_reads_the_items_in_one_statement_with_their_types_from_the_cache(partner_a_user,
+@pytest.mark.parametrize("statements", ["sent as text", "prepared"])
+def test_the_sidebar_reads_the_items_in_one_statement_with_their_types_from_the_cache(partner_a_user, statements,
+                                                                                      monkeypatch,
                                                                                       django_assert_num_queries):
-    """The hand-written items statement reads what the ORM's would, content types included (no query per item)."""
+    """The hand-written items statement reads what the ORM's would, content types included (no query per item),
+    sent as text or prepared on a kept connection (prm_portal.core.sql.execute_prepared)."""
     from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
 
     from prm_portal.core.models import RecentItem
     from prm_portal.core.selectors import _recent_items
@@ -53,7 +57,9 @@ def test_the_sidebar_reads_the_items_in_one_statement_with_their_types_from_the_
         RecentItem.objects.create(user=partner_a_user, content_type=ct, object_id=n, label=f"Item {n}", url=f"/x/{n}/",
                                   touched_at=timezone.now() - timedelta(minutes=n))
     expected = list(RecentItem.objects.filter(user=partner_a_user).order_by("-touched_at")[:10])
-    with django_assert_num_queries(1):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0 if statements == "sent as text" else 60)
+    with django_assert_num_queries(1) as ctx:
         items = _recent_items(partner_a_user.pk, 10)
         assert [(i.pk, i.label, i.url, i.touched_at, i.content_type) for i in items] == [
             (i.pk, i.label, i.url, i.touched_at, ct) for i in expected]
+    assert ctx.captured_queries[0]["sql"].startswith("EXECUTE prm_") == (statements == "prepared")
