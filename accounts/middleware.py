@@ -1,6 +1,7 @@
 """The portal's gates for pages (the API's are accounts.api_permissions): a temporary password must be changed
 first (B4); partner pages wait for PRM (A1). Both rules are the access policy's (`access.gate_for`)."""
 
+from django.contrib.auth import middleware as auth_middleware
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,18 @@ _ALWAYS_OPEN = ("/static/", "/media/", "/healthz", "/readyz", "/i18n/")
 _OPEN_DURING_PASSWORD_CHANGE = ("/auth/logout/",)
 # Paths partner users reach before PRM is enabled (signing in and out, their own password).
 _OPEN_BEFORE_PRM = ("/auth/", "/admin/")
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with `request.user` the person themselves rather than a lazy proxy of them. Django defers reading the
+    user until a view asks; here every request that gets this far asks at once (the language and time zone
+    middleware read the user's own), so the proxy saved nothing, and every attribute read through it cost a
+    LazyObject lookup: a rows poll reads the user's attributes for each of its fifty rows (`make bench-claims`).
+    The session and the authentication backend are Django's, unchanged; `request.auser` too."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = auth_middleware.get_user(request)
 
 
 class PortalAccessMiddleware:

@@ -60,12 +60,15 @@ def _page_rows(ids):
         execute_prepared(cursor, _page_rows_statement(), [list(ids)])  # planned once per kept connection
         found = cursor.fetchall()
     rows, using, known = [], connection.alias, {}
+    # Related objects go straight into each lead's cache, as select_related puts them (their ids are the lead's own
+    # columns already); the descriptors' setters would only check again what the statement's joins say.
     for row in found:
         lead, start = model_from_row(Lead, row, 0, using)
-        lead.owner, start = model_from_row(owner, row, start, using, known)  # a page's leads share a few owners
-        lead.queue, start = model_from_row(queue, row, start, using, known)  # and queues: one instance each
+        cache = lead._state.fields_cache
+        cache["owner"], start = model_from_row(owner, row, start, using, known)  # a page's leads share a few owners
+        cache["queue"], start = model_from_row(queue, row, start, using, known)  # and queues: one instance each
         clock, _ = model_from_row(clock_model, row, start, using)
-        lead._state.fields_cache["sla_clock"] = clock  # None: the lead has no clock (as select_related says it)
+        cache["sla_clock"] = clock  # None: the lead has no clock (as select_related says it)
         if clock is not None:
             clock._state.fields_cache["lead"] = lead
         rows.append(lead)
@@ -113,7 +116,7 @@ class _MergedLeadList:
         partners = {own.pk: own, **PartnerAccount.objects.in_bulk(others)} if others else {own.pk: own}
         for lead in rows:
             if lead.partner_account_id is not None:
-                lead.partner_account = partners[lead.partner_account_id]
+                lead._state.fields_cache["partner_account"] = partners[lead.partner_account_id]
             lead.offered = access.lead_can_claim(self.user, lead, queue_ids=self.queue_ids)
         self.rows[(start, stop)] = rows
         return rows

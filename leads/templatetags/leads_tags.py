@@ -62,6 +62,7 @@ def lead_rows(context):
     csrf = escape(str(context.get("csrf_token") or ""))
     none = '<span class="muted">—</span>'
     date_format, dates = formats.get_format("SHORT_DATE_FORMAT"), {}
+    zone = timezone.get_current_timezone()  # the reader's (localtime would look it up again for each row)
     out = []
     for lead in rows:
         pk = lead.pk
@@ -92,7 +93,7 @@ def lead_rows(context):
             holder = escape(str(lead.partner_account))
         else:
             holder = "—"
-        day = timezone.localtime(lead.created_at).date()
+        day = lead.created_at.astimezone(zone).date()
         created = dates.get(day)
         if created is None:  # a page's leads share few days: each is formatted once
             created = dates[day] = escape(formats.date_format(day, date_format))

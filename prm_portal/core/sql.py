@@ -1,11 +1,16 @@
 """SQL expressions the apps share."""
 
 import hashlib
+import inspect
 import re
 
 from django.conf import settings
 from django.db import NotSupportedError
-from django.db.models import BooleanField, F, Func, QuerySet, Subquery
+from django.db.models import BooleanField, F, Func, Model, QuerySet, Subquery
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 
@@ -58,12 +63,33 @@ def model_from_row(model, row, start, using="default", known=None):
     if known is not None:
         instance = known.get((model, pk))
         if instance is None:
-            instance = known[(model, pk)] = model.from_db(using, attnames, row[start:stop])
+            instance = known[(model, pk)] = _instance(model, attnames, row[start:stop], using)
         return instance, stop
-    return model.from_db(using, attnames, row[start:stop]), stop
+    return _instance(model, attnames, row[start:stop], using), stop
+
+
+def _instance(model, attnames, values, using):
+    """What `model.from_db(using, attnames, values)` returns, for a row of every concrete field. Model.__init__
+    matches each value to its field, sends pre_init and post_init and runs the fields' descriptors: for a model
+    that changes none of that (no __init__ or from_db of its own, nobody listening to either signal) the
+    instance is its attributes in its __dict__ and a ModelState, made several times faster. A page of the Leads tab
+    makes a hundred (a third of a rows poll's Python time went to Model.__init__, `make bench-claims`)."""
+    if not _plain(model):
+        return model.from_db(using, attnames, values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    state = instance._state = ModelState()
+    state.adding = False
+    state.db = using
+    return instance
 
 
 _layouts = {}
+_plain_models = {}
+# The descriptors Django puts on a model for its fields' attnames: reading falls back to the database only when the
+# value is missing from __dict__ (never, here), and the foreign key's setter only drops a related object cached on
+# an instance that has none yet.
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
 
 
 def _layout(model):
@@ -72,6 +98,21 @@ def _layout(model):
         fields = model._meta.concrete_fields
         layout = _layouts[model] = ([f.attname for f in fields], [f.primary_key for f in fields].index(True))
     return layout
+
+
+def _plain(model) -> bool:
+    """The model is built by Model.__init__ and Model.from_db as they are, its fields keep their values in the
+    instance's __dict__ as given, and no pre_init/post_init receiver is connected, for any model (checked on every
+    call: a receiver connected later, in a test say, is honoured)."""
+    plain = _plain_models.get(model)
+    if plain is None:
+        plain = _plain_models[model] = (
+            model.__init__ is Model.__init__
+            and model.from_db.__func__ is Model.from_db.__func__
+            and all(type(inspect.getattr_static(model, attname, None)) in _PLAIN_DESCRIPTORS
+                    for attname in _layout(model)[0])
+        )
+    return plain and not (pre_init.receivers or post_init.receivers)
 
 
 # --- prepared statements for the hot paths ------------------------------------------------------------------------

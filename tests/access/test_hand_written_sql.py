@@ -73,3 +73,58 @@ def test_the_signed_in_person_is_read_as_the_orm_reads_them(cast, who, statement
     if partner is not None:
         assert partner.name == expected.partner_account.name and partner.logo_url == expected.partner_account.logo_url
     assert user_with_partner_account("not a number") is None and user_with_partner_account(10**9) is None
+
+
+def test_rows_become_the_instances_from_db_makes(cast):
+    """model_from_row skips Model.__init__ for plain models: the instance is the one from_db builds, field by field,
+    saved state and related-object caches included."""
+    from accounts.models import User
+    from prm_portal.core.sql import model_columns, model_from_row
+
+    expected = User.objects.get(pk=cast.partner_a_user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {model_columns(User, "u")} FROM accounts_user u WHERE u.id = %s', [expected.pk])
+        user, stop = model_from_row(User, cursor.fetchone(), 0, connection.alias)
+    assert type(user) is User and stop == len(User._meta.concrete_fields)
+    assert {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields} == \
+        {f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields}
+    assert (user._state.adding, user._state.db) == (False, connection.alias)
+    assert user.partner_account == cast.partner_a  # the foreign key's descriptor reads it as usual
+    user.first_name = "Renamed"
+    user.save(update_fields=["first_name"])  # an UPDATE, not an INSERT
+    assert User.objects.get(pk=user.pk).first_name == "Renamed"
+
+
+def test_a_model_init_listener_is_still_heard(cast):
+    """With any pre_init/post_init receiver connected, rows go through Model.__init__ as from_db would."""
+    from django.db.models.signals import post_init
+
+    from accounts.models import User
+    from prm_portal.core.sql import model_columns, model_from_row
+
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance.pk)
+
+    post_init.connect(listener, sender=User)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT {model_columns(User, "u")} FROM accounts_user u WHERE u.id = %s',
+                           [cast.partner_a_user.pk])
+            model_from_row(User, cursor.fetchone(), 0, connection.alias)
+    finally:
+        post_init.disconnect(listener, sender=User)
+    assert heard == [cast.partner_a_user.pk]
+
+
+def test_request_user_is_the_person_not_a_lazy_proxy(client, cast):
+    """accounts.middleware.AuthenticationMiddleware: every later attribute read of request.user is a plain one."""
+    from accounts.models import User
+
+    client.force_login(cast.partner_a_user)
+    response = client.get("/leads/")
+    assert type(response.wsgi_request.user) is User and response.wsgi_request.user.pk == cast.partner_a_user.pk
+    client.logout()
+    response = client.get("/auth/login/")
+    assert response.wsgi_request.user.is_authenticated is False
