@@ -73,7 +73,7 @@ def _instance(model, attnames, values, using):
     matches each value to its field, sends pre_init and post_init and runs the fields' descriptors: for a model
     that changes none of that (no __init__ or from_db of its own, nobody listening to either signal) the
     instance is its attributes in its __dict__ and a ModelState, made several times faster. A page of the Leads tab
-    makes a hundred (a third of a rows poll's Python time went to Model.__init__, `make bench-claims`)."""
+    makes a hundred (a fifth of a rows poll's Python time went to Model.__init__, `make bench-claims`)."""
     if not _plain(model):
         return model.from_db(using, attnames, values)
     instance = model.__new__(model)
