@@ -237,3 +237,24 @@ def test_done_writes_no_grant_before_commit(cast, czech_leads, django_capture_on
         sharing_apply(actor=cast.vendor_admin, record_types=["lead"],
                       rules=[RuleDraft("lead", partner_account=cast.partner_a.pk)])
     assert len(callbacks) == 1 and not LeadGroupObjectPermission.objects.exists()
+
+
+def test_the_grants_rebuild_costs_the_same_queries_with_ten_times_the_records(cast, apply):
+    """`make bench-sharing` writes 1.2 M grants: each rule's grants are one INSERT ... SELECT per permission, so the
+    rebuild's statements do not grow with the records it grants (a constant count, as the other hot paths keep)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sharing.services import sharing_grants_rebuild
+
+    rules = [RuleDraft("lead", partner_account=cast.partner_a.pk, country="CZ", access="edit"),
+             RuleDraft("lead", queue=QueueFactory(accounts=[cast.partner_b]).pk, country="CZ")]
+    counts = []
+    for leads in (3, 30):
+        LeadFactory.create_batch(leads - Lead.objects.filter(country="CZ").count(), country="CZ")
+        apply(actor=cast.vendor_admin, record_types=["lead"], rules=rules)
+        with CaptureQueriesContext(connection) as queries:
+            grants = sharing_grants_rebuild()
+        assert grants == {"lead": 3 * leads}  # view and change for A's rule, view for the queue's
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
