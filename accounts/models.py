@@ -167,7 +167,8 @@ class PartnerAccount(models.Model):
 class PartnerLocation(models.Model):
     """One of a partner's offices; referrals belong to a location (E8)."""
 
-    partner_account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="locations")
+    partner_account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="locations",
+                                        db_index=False)  # location_unique_name_per_partner starts with it
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=250, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)

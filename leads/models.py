@@ -67,6 +67,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_leads",
+        db_index=False,  # lead_owner_inbox_idx and lead_owner_status_idx start with it
     )
     queue = models.ForeignKey(
         Queue, verbose_name=_("queue"), null=True, blank=True, on_delete=models.PROTECT, related_name="leads"
@@ -78,6 +79,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="leads",
+        db_index=False,  # lead_partner_inbox_idx and lead_partner_status_idx start with it
     )
     source_queue = models.ForeignKey(
         Queue, verbose_name=_("claimed from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -441,7 +443,8 @@ class BusinessCalendar(models.Model):
 
 
 class Holiday(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays",
+                                 db_index=False)  # holiday_unique_date starts with it
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=120, blank=True)
 
@@ -539,7 +542,8 @@ class LeadClock(models.Model):
 class LeadClaimBlock(models.Model):
     """A recalled lead's former owner may not accept it again until `until` (the queue's cool-down)."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="claim_blocks")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="claim_blocks",
+                             db_index=False)  # claim_block_unique starts with it
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     until = models.DateTimeField()
 

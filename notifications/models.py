@@ -34,7 +34,8 @@ class NotificationPreference(models.Model):
     """A person's delivery for one kind; no row means immediately."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notification_preferences")
+                             related_name="notification_preferences",
+                             db_index=False)  # notification_preference_unique starts with it
     kind = models.CharField(_("kind"), max_length=40)
     delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     updated_at = models.DateTimeField(auto_now=True)
@@ -71,7 +72,8 @@ class NotificationPolicy(models.Model):
 class Digest(models.Model):
     """One daily digest of one person: at most one per digest time (the slot), so a second run sends nothing."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             db_index=False)  # digest_one_per_slot starts with it
     slot = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

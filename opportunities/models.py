@@ -136,13 +136,15 @@ class Opportunity(models.Model):
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities",
+        db_index=False,  # opp_owner_close_idx starts with it
     )
     partner_account = models.ForeignKey(
         "accounts.PartnerAccount",
         verbose_name=_("partner account"),
         on_delete=models.PROTECT,
         related_name="opportunities",
+        db_index=False,  # opp_partner_close_idx and opp_partner_created_idx start with it
     )
     source_lead = models.OneToOneField(
         "leads.Lead",

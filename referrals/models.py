@@ -95,8 +95,10 @@ class Referral(models.Model):
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
     deal_type = models.CharField(_("deal type"), max_length=20, choices=DealType.choices, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    # No index of its own: referral_partner_status_idx starts with it (every write of a referral updated both).
     partner_account = models.ForeignKey(
-        "accounts.PartnerAccount", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="referrals"
+        "accounts.PartnerAccount", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="referrals",
+        db_index=False,
     )
     # Fixed at creation (E8): services never change it and a database trigger refuses an UPDATE that would.
     location = models.ForeignKey(
@@ -241,7 +243,8 @@ class TeamMember(models.Model):
 class Favorite(models.Model):
     """A heart on a referral, per user (E2)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorite_referrals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorite_referrals",
+                             db_index=False)  # favorite_unique starts with it
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="favorites")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -283,7 +286,8 @@ class Solution(models.Model):
 class StageMark(models.Model):
     """A sales stage the partner marked done (E10)."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="stage_marks")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="stage_marks",
+                                 db_index=False)  # stage_mark_unique starts with it
     stage = models.CharField(max_length=20, choices=SalesStage.choices)
     marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

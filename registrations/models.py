@@ -27,7 +27,7 @@ class Registration(models.Model):
 
     partner_account = models.ForeignKey(
         "accounts.PartnerAccount", verbose_name=_("partner"), on_delete=models.PROTECT,
-        related_name="deal_registrations",
+        related_name="deal_registrations", db_index=False,  # registration_partner_idx starts with it
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, on_delete=models.SET_NULL,
@@ -103,7 +103,8 @@ class CustomerKey(models.Model):
     customer records there are."""
 
     key = models.CharField(max_length=300)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+",
+                                     db_index=False)  # customer_key_record_idx starts with it
     object_id = models.PositiveBigIntegerField()
     partner_account = models.ForeignKey(
         "accounts.PartnerAccount", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -135,14 +136,15 @@ class Conflict(models.Model):
         MERGE = "merge", _("Merge into the first record")
         BOTH_PROCEED = "both_proceed", _("Both proceed")
 
-    first_content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Their indexes are conflict_pair_unique (first) and conflict_second_idx (second), which start with them.
+    first_content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
     first_object_id = models.PositiveBigIntegerField()
     first = GenericForeignKey("first_content_type", "first_object_id")
     first_partner = models.ForeignKey(
         "accounts.PartnerAccount", verbose_name=_("first partner"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="+",
     )
-    second_content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    second_content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", db_index=False)
     second_object_id = models.PositiveBigIntegerField()
     second = GenericForeignKey("second_content_type", "second_object_id")
     second_partner = models.ForeignKey(
@@ -174,7 +176,7 @@ class Conflict(models.Model):
         indexes = [
             models.Index(fields=["created_at"], name="conflict_open_age_idx", condition=Q(status="open")),
             models.Index(fields=["second_content_type", "second_object_id"], name="conflict_second_idx"),
-            models.Index(fields=["first_content_type", "first_object_id"], name="conflict_first_idx"),
+            # Records looked up by their first side use conflict_pair_unique, which starts with the same two columns.
         ]
 
     def __str__(self):

@@ -45,7 +45,8 @@ class WebhookDelivery(models.Model):
     """One event for one endpoint: its Standard Webhooks id and the JSON body, fixed when the event happened (what
     the owner could see then). Sent by the outbox row named `message_key`; a resend queues another row."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
+                                 db_index=False)  # webhook_delivery_log_idx starts with it
     event_type = models.CharField(_("event type"), max_length=40)
     webhook_id = models.CharField(_("webhook id"), max_length=64, unique=True)
     payload = models.JSONField(_("payload"))

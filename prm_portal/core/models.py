@@ -41,7 +41,8 @@ class ActivityEvent(models.Model):
 class RecentItem(models.Model):
     """A record the user opened or claimed lately, for the Recent Items sidebar (B5)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_items")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_items",
+                             db_index=False)  # recent_item_unique and recent_item_user_idx start with it
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     label = models.CharField(max_length=200)
@@ -137,7 +138,7 @@ class Resource(models.Model):
         LINK = "link", _("Link")
         FILE = "file", _("File")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, db_index=False)  # resource_target_idx
     object_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
     kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
@@ -163,7 +164,7 @@ class ApiToken(models.Model):
     A token works until it expires or is revoked, and never for a deactivated person."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
-                             verbose_name=_("user"))
+                             verbose_name=_("user"), db_index=False)  # api_token_user_idx starts with it
     name = models.CharField(_("client"), max_length=100, help_text=_("What uses the token, e.g. CRM sync."))
     prefix = models.CharField(_("starts with"), max_length=16, help_text=_("The secret's first characters."))
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
