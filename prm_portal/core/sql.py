@@ -72,8 +72,9 @@ def _instance(model, attnames, values, using):
     """What `model.from_db(using, attnames, values)` returns, for a row of every concrete field. Model.__init__
     matches each value to its field, sends pre_init and post_init and runs the fields' descriptors: for a model
     that changes none of that (no __init__ or from_db of its own, nobody listening to either signal) the
-    instance is its attributes in its __dict__ and a ModelState, made several times faster. A page of the Leads tab
-    makes a hundred (a fifth of a rows poll's Python time went to Model.__init__, `make bench-claims`)."""
+    instance is its attributes in its __dict__ and a ModelState, made three times faster (a lead: 12 µs, 4 µs).
+    A page of the Leads tab makes a hundred (a fifth of a rows poll's Python time went to Model.__init__, `make
+    bench-claims`)."""
     if not _plain(model):
         return model.from_db(using, attnames, values)
     instance = model.__new__(model)
