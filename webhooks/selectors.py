@@ -6,6 +6,7 @@ from django.http import Http404
 from accounts import access
 from prm_portal.core.models import OutboxMessage
 
+from .attempts import attempt_error_text
 from .catalogue import NAMES
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -52,4 +53,5 @@ def delivery_rows(deliveries) -> list:
         delivery.status = status
         delivery.status_label = labels.get(status, "")
         delivery.event_name = NAMES.get(delivery.event_type, delivery.event_type)
+        delivery.last_error_text = attempt_error_text(delivery.last_error)
     return deliveries

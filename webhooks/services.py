@@ -41,6 +41,7 @@ from prm_portal.core.services import activity_record
 from prm_portal.core.visibility import visible_pks
 
 from . import emails
+from .attempts import AttemptError, attempt_error
 from .catalogue import event_codes_for
 from .events import WebhookEvent
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -51,7 +52,6 @@ SUBSCRIBED_CACHE_KEY = "webhooks:subscribed-codes"
 SUBSCRIBED_CACHE_SECONDS = 300
 RETRY = {"max_attempts": 14, "backoff_seconds": 60, "backoff_max_seconds": 4 * 3600}  # ≈ 24.5 hours in all
 USER_AGENT = "PRM-Portal-Webhooks/1"
-MAX_ERROR = 500
 
 
 # --- which events anyone listens to (read on every event: cached) ---------------------------------------------
@@ -308,12 +308,11 @@ def _post(url, body, headers, *, private_ok=False):
     try:
         addresses = [info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)]
     except OSError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+        return None, attempt_error(AttemptError.DNS, exc)
     if https and not private_ok:
         private = [a for a in addresses if not address_is_public(a)]
         if private:
-            return None, (f"Refused: {parts.hostname} resolves to {private[0]}, an address of a private or local "
-                          "network; webhooks go to public addresses only.")[:MAX_ERROR]
+            return None, attempt_error(AttemptError.PRIVATE_ADDRESS, f"{parts.hostname} {private[0]}")
     address = addresses[0]
     if https:
         connection = http.client.HTTPSConnection(parts.hostname, port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
@@ -329,8 +328,12 @@ def _post(url, body, headers, *, private_ok=False):
         connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
                            headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT})
         status = connection.getresponse().status
+    except ssl.SSLError as exc:  # an OSError too: first
+        return None, attempt_error(AttemptError.TLS, exc)
+    except TimeoutError as exc:  # socket.timeout is TimeoutError
+        return None, attempt_error(AttemptError.TIMEOUT, exc)
     except (OSError, http.client.HTTPException) as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+        return None, attempt_error(AttemptError.CONNECTION, exc)
     finally:
         connection.close()
     return status, "" if 200 <= status < 300 else f"HTTP {status}"

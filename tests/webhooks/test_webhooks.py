@@ -305,8 +305,55 @@ def test_a_name_resolving_into_a_private_network_is_not_delivered_to(cast, setti
         _relay_until_idle(rounds=1)
     assert receiver.requests == [] and looked_up == ["hooks.example.com"]
     attempt = WebhookAttempt.objects.get(delivery__endpoint=endpoint)
-    assert attempt.status_code is None and f"resolves to {resolves_to}" in attempt.error
+    assert attempt.status_code is None and attempt.error == f"private-address: hooks.example.com {resolves_to}"
     assert OutboxMessage.objects.get(kind="webhook").status == "pending"  # retried; disabled after a day of these
+
+
+def test_the_delivery_log_says_why_an_attempt_failed_in_the_readers_language(cast, client, settings, monkeypatch):
+    """The attempt stores the kind of failure and the system's own words; the log shows the kind as a sentence of
+    the reader's language (here Czech), then those words."""
+    settings.WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    endpoint = webhook_endpoint_create(actor=cast.partner_a_admin, url="https://hooks.example.com/in",
+                                       event_types=["referral.received"])
+    monkeypatch.setattr("webhooks.services.socket.getaddrinfo",
+                        lambda host, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 443))])
+    inbound(actor=cast.channel_manager, partner=cast.partner_a)
+    _relay_until_idle(rounds=1)
+    client.force_login(cast.partner_a_admin)
+    html = client.get(reverse("webhooks:detail", args=[endpoint.pk]), HTTP_ACCEPT_LANGUAGE="cs").content.decode()
+    assert "Odmítnuto: hooks.example.com se překládá na 10.1.2.3" in html and "Refused" not in html
+
+
+@pytest.mark.parametrize(("kind", "english"), [
+    ("dns", "could not be resolved"), ("tls", "secure connection failed"), ("timeout", "No answer within 10"),
+    ("connection", "connection failed or was refused"),
+])
+def test_each_kind_of_failure_reads_as_a_sentence_in_every_language(kind, english, settings):
+    from django.utils import translation
+
+    from webhooks.attempts import attempt_error_text
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 10.0
+    stored = f"{kind}: OSError: [Errno 1] detail"
+    assert english in attempt_error_text(stored) and attempt_error_text(stored).endswith("(OSError: [Errno 1] detail)")
+    for language in ("cs", "es", "pl"):
+        with translation.override(language):
+            text = attempt_error_text(stored)
+        assert english not in text and "OSError: [Errno 1] detail" in text, (language, text)
+    assert attempt_error_text("HTTP 500") == "HTTP 500"  # stored before the kinds: as it was
+
+
+def test_a_refused_connection_is_stored_as_such(cast, settings):
+    """Nothing listens on the port: the attempt's error is a `connection` failure with the system's words."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = webhook_endpoint_create(actor=cast.vendor_admin, url=f"http://127.0.0.1:{port}/in",
+                                       event_types=["referral.received"])
+    inbound(actor=cast.channel_manager, partner=cast.partner_a)
+    _relay_until_idle(rounds=1)
+    attempt = WebhookAttempt.objects.get(delivery__endpoint=endpoint)
+    assert attempt.error.startswith("connection: ConnectionRefusedError")
 
 
 def test_the_connection_goes_to_the_address_that_was_checked(cast, settings, monkeypatch):
