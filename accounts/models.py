@@ -1,12 +1,12 @@
 """Users, partner accounts, their locations and contacts, and the portal-wide PRM switch."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from guardian.models import UserObjectPermissionBase
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class UserManager(BaseUserManager):
@@ -289,10 +289,29 @@ class RecordType(models.TextChoices):
     REFERRAL = "referral", _("Referrals")
 
 
-class PartnerAccountUserObjectPermission(UserObjectPermissionBase):
+class UserGrantBase(UserObjectPermissionBase):
+    """django-guardian's direct foreign-key object permission of a user, without an index of its own on the user:
+    the unique key (user, permission, content_object) starts with it, and a grant written updates every index."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = True
+
+
+class GroupGrantBase(GroupObjectPermissionBase):
+    """The same for a group (each sharing rule grants through its own group: `make bench-sharing` writes 1.2 M)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, db_index=False)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = True
+
+
+class PartnerAccountUserObjectPermission(UserGrantBase):
     """A channel manager's access to a partner account they do not own (granted by a vendor admin)."""
 
     content_object = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE)
 
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(UserGrantBase.Meta):
         abstract = False

@@ -9,11 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 # The record types a rule can share. They stay with PortalSettings (accounts), whose share_* flags say which of
 # them are on (the wizard's step 1); sharing names them from here.
-from accounts.models import RecordType
+from accounts.models import GroupGrantBase, RecordType, UserGrantBase
 
 __all__ = [
     "LeadGroupObjectPermission", "LeadUserObjectPermission", "OpportunityGroupObjectPermission",
@@ -82,53 +81,53 @@ class SharingRule(models.Model):
 # `sharing_rule` marks the grants a sharing rule made, so re-applying the rules replaces exactly those.
 
 
-class LeadUserObjectPermission(UserObjectPermissionBase):
+class LeadUserObjectPermission(UserGrantBase):
     content_object = models.ForeignKey("leads.Lead", on_delete=models.CASCADE)
     sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(UserGrantBase.Meta):
         abstract = False
         db_table = "accounts_leaduserobjectpermission"
 
 
-class LeadGroupObjectPermission(GroupObjectPermissionBase):
+class LeadGroupObjectPermission(GroupGrantBase):
     content_object = models.ForeignKey("leads.Lead", on_delete=models.CASCADE)
     sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
-    class Meta(GroupObjectPermissionBase.Meta):
+    class Meta(GroupGrantBase.Meta):
         abstract = False
         db_table = "accounts_leadgroupobjectpermission"
 
 
-class OpportunityUserObjectPermission(UserObjectPermissionBase):
+class OpportunityUserObjectPermission(UserGrantBase):
     content_object = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE)
     sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(UserGrantBase.Meta):
         abstract = False
         db_table = "accounts_opportunityuserobjectpermission"
 
 
-class OpportunityGroupObjectPermission(GroupObjectPermissionBase):
+class OpportunityGroupObjectPermission(GroupGrantBase):
     content_object = models.ForeignKey("opportunities.Opportunity", on_delete=models.CASCADE)
     sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
-    class Meta(GroupObjectPermissionBase.Meta):
+    class Meta(GroupGrantBase.Meta):
         abstract = False
         db_table = "accounts_opportunitygroupobjectpermission"
 
 
-class ReferralUserObjectPermission(UserObjectPermissionBase):
+class ReferralUserObjectPermission(UserGrantBase):
     content_object = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE)
     sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(UserGrantBase.Meta):
         abstract = False
 
 
-class ReferralGroupObjectPermission(GroupObjectPermissionBase):
+class ReferralGroupObjectPermission(GroupGrantBase):
     content_object = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE)
     sharing_rule = models.ForeignKey(SharingRule, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
-    class Meta(GroupObjectPermissionBase.Meta):
+    class Meta(GroupGrantBase.Meta):
         abstract = False
