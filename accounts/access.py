@@ -155,7 +155,7 @@ def shared_q(user, model, action="view") -> Q:
     return q
 
 
-# --- new records (the sharing app registers what a new record needs) ---------------------------------------------
+# --- new and changed records (the sharing app registers what they need) -------------------------------------------
 
 _record_created_hooks: list[Callable] = []
 
@@ -171,6 +171,24 @@ def record_created(*, record) -> None:
     """Called by the services that create a lead, an opportunity or a referral, in their transaction: whatever
     the higher layers registered (sharing's rules) applies to the new record. The record apps never import them."""
     for hook in _record_created_hooks:
+        hook(record=record)
+
+
+_record_changed_hooks: list[Callable] = []
+
+
+def register_record_changed_hook(hook: Callable) -> None:
+    """`hook(record=)` runs when a lead's or an opportunity's country or industry (what the sharing rules match on)
+    changes, inside the transaction that changes it."""
+    if hook not in _record_changed_hooks:
+        _record_changed_hooks.append(hook)
+
+
+def record_changed(*, record) -> None:
+    """Called by the services that change what the sharing rules match on (a lead's country or industry, the
+    customer of a deal), in their transaction: the rules in force are applied to the record again, so a record
+    no longer matching a rule stops being shared by it, and one that now matches is shared."""
+    for hook in _record_changed_hooks:
         hook(record=record)
 
 

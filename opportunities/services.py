@@ -321,6 +321,8 @@ def opportunity_update(
             target=locked, event=OpportunityEvent.UPDATED, actor=actor, partner_account=locked.partner_account,
             changes=changes,
         )
+        if "customer account" in changes:
+            access.record_changed(record=locked)  # the sharing rules match on the customer's country and industry
         _dashboards_changed()
     if stage is not None and stage.pk != locked.stage_id:
         _stage_move(actor=actor, opportunity=locked, stage=stage, bump=not changes)

@@ -158,3 +158,16 @@ def sharing_grant_record(*, record):
     for rule in SharingRule.objects.filter(record_type=record_type):
         made += _grant_rule(rule, RuleDraft.from_rule(rule), only_pk=record.pk)
     return made
+
+
+def sharing_regrant_record(*, record):
+    """Apply the current rules to one record again: the access policy's record-changed hook, which the lead and
+    opportunity services call in their transaction when the record's country or industry changes
+    (`access.record_changed`). The grants the rules made for it go, and the rules it matches now grant it again:
+    partners stop seeing a record that no longer matches their rule, and see one that now does."""
+    record_type = record_type_of(type(record))
+    if record_type not in GRANT_MODELS:
+        return 0
+    for grant_model in GRANT_MODELS[record_type]:
+        grant_model.objects.filter(content_object=record, sharing_rule__isnull=False).delete()
+    return sharing_grant_record(record=record)

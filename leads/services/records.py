@@ -90,6 +90,8 @@ def lead_update(*, actor, lead, expected_version=None, **fields) -> Lead:
     lead.save()
     event = LeadEvent.STATUS_CHANGED if set(changes) == {"status"} else LeadEvent.UPDATED
     activity_record(target=lead, event=event, actor=actor, partner_account=lead.partner_account, changes=changes)
+    if {"country", "industry"} & set(changes):
+        access.record_changed(record=lead)  # the sharing rules match on these (A3)
     sla_lead_touched(lead=lead)  # a touch: the service-level clock starts again (or stops with a closed lead)
     return lead
 

@@ -258,3 +258,41 @@ def test_the_grants_rebuild_costs_the_same_queries_with_ten_times_the_records(ca
         assert grants == {"lead": 3 * leads}  # view and change for A's rule, view for the queue's
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_lead_whose_country_changes_is_shared_by_the_rules_it_now_matches(cast, czech_leads, apply):
+    """The rules are applied again when a lead's country or industry changes (access.record_changed): a lead
+    moved out of the rule's country is no longer shared with the partner, one moved into it is."""
+    from leads.services import lead_update
+
+    apply(actor=cast.vendor_admin, record_types=["lead"],
+          rules=[RuleDraft("lead", partner_account=cast.partner_a.pk, country="CZ")])
+    czech, polish = czech_leads[0], czech_leads[3]
+
+    def seen():
+        return set(Lead.objects.filter(shared_pks_q(user=cast.partner_a_user, model=Lead)).values_list("pk",
+                                                                                                      flat=True))
+
+    assert czech.pk in seen() and polish.pk not in seen()
+    lead_update(actor=cast.vendor_admin, lead=czech, country="pl")
+    lead_update(actor=cast.vendor_admin, lead=polish, country="cz")
+    assert czech.pk not in seen() and polish.pk in seen()
+    assert not cast.partner_a_user.has_perm("leads.view_lead", Lead.objects.get(pk=czech.pk))  # guardian agrees
+    lead_update(actor=cast.vendor_admin, lead=polish, company="Renamed")  # nothing the rules match on
+    assert polish.pk in seen() and LeadGroupObjectPermission.objects.filter(content_object=polish).count() == 1
+
+
+def test_a_deal_moved_to_another_customer_is_shared_by_that_customers_country(cast, apply):
+    from opportunities.services import opportunity_update
+
+    german = OpportunityFactory(partner_account=cast.partner_b,
+                                customer_account=CustomerAccountFactory(partner_account=cast.partner_b, country="DE",
+                                                                        name="Berlin GmbH"))
+    apply(actor=cast.vendor_admin, record_types=["opportunity"],
+          rules=[RuleDraft("opportunity", partner_account=cast.partner_a.pk, country="DE")])
+    assert list(Opportunity.objects.filter(shared_pks_q(user=cast.partner_a_user, model=Opportunity))) == [german]
+    CustomerAccountFactory(partner_account=cast.partner_b, country="FR", name="Paris SA")
+    opportunity_update(actor=german.owner, opportunity=german, name=german.name,
+                       customer_name="Paris SA", amount=german.amount, currency=german.currency,
+                       close_date=german.close_date, stage=None)
+    assert not Opportunity.objects.filter(shared_pks_q(user=cast.partner_a_user, model=Opportunity)).exists()
