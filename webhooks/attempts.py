@@ -32,11 +32,14 @@ def attempt_error_text(error) -> str:
         host, _sep, address = detail.partition(" ")
         return _("Refused: %(host)s resolves to %(address)s, an address of a private or local network; webhooks go "
                  "to public addresses only.") % {"host": host, "address": address}
-    sentence = {
-        AttemptError.DNS: _("The endpoint's name could not be resolved."),
-        AttemptError.TLS: _("The secure connection failed (certificate or TLS)."),
-        AttemptError.TIMEOUT: _("No answer within %(seconds)s seconds.") % {
-            "seconds": f"{settings.WEBHOOK_TIMEOUT_SECONDS:g}"},
-        AttemptError.CONNECTION: _("The connection failed or was refused."),
-    }.get(kind)
-    return f"{sentence} ({detail})" if sentence else (error or "")
+    if kind == AttemptError.DNS:
+        sentence = _("The endpoint's name could not be resolved.")
+    elif kind == AttemptError.TLS:
+        sentence = _("The secure connection failed (certificate or TLS).")
+    elif kind == AttemptError.TIMEOUT:
+        sentence = _("No answer within %(seconds)s seconds.") % {"seconds": f"{settings.WEBHOOK_TIMEOUT_SECONDS:g}"}
+    elif kind == AttemptError.CONNECTION:
+        sentence = _("The connection failed or was refused.")
+    else:
+        return error or ""
+    return f"{sentence} ({detail})"
