@@ -15,7 +15,7 @@ from prm_portal.core.errors import InvalidTransition
 from prm_portal.core.events import require_registered
 from prm_portal.core.listeners import event_listeners_notify_bulk
 from prm_portal.core.services import activity_record, recent_item_touch
-from prm_portal.core.sql import execute_prepared
+from prm_portal.core.sql import execute_prepared, model_columns, model_from_row
 from prm_portal.core.versioning import version_check
 
 from ..events import LeadEvent
@@ -290,8 +290,8 @@ FROM lim LEFT JOIN l ON true LEFT JOIN leads_lead cur ON cur.id = %s
 def _claim_sql(claimable_sql, my_queues_sql):
     """_CLAIM_SQL with the access policy's claimable and queue subqueries in it (their text is the same for every
     partner person; their values are parameters), built once per process."""
-    columns = ", ".join(f"leads_lead.{connection.ops.quote_name(f.column)}" for f in Lead._meta.concrete_fields)
-    return _CLAIM_SQL.format(claimable=claimable_sql, my_queues=my_queues_sql, columns=columns)
+    return _CLAIM_SQL.format(claimable=claimable_sql, my_queues=my_queues_sql,
+                             columns=model_columns(Lead, "leads_lead"))
 
 
 def _claim_statement(*, actor, lead_id) -> Lead:
@@ -299,7 +299,6 @@ def _claim_statement(*, actor, lead_id) -> Lead:
     by the first run), then the event's listeners, in one transaction. Refusals as `_claim`'s."""
     claimable_sql, claimable_params = access.lead_claimable_sql(actor, lead_id)
     my_queues_sql, my_queues_params = access.queue_ids_sql(actor)
-    fields = Lead._meta.concrete_fields
     sql = _claim_sql(claimable_sql, my_queues_sql)
     defaults = ClaimLimitSettings()
     now = timezone.now()
@@ -318,9 +317,9 @@ def _claim_statement(*, actor, lead_id) -> Lead:
                 execute_prepared(cursor, sql, params)  # parsed and planned once per kept connection
                 row = cursor.fetchone()
             (found, has_user_row, has_partner_row, locked, user_open, _partner_open, per_user, per_partner,
-             current_id, owner_id, owner_partner_id, from_my_queue), lead_values = row[:12], row[12:]
-            if lead_values[0] is not None:
-                lead = Lead.from_db(connection.alias, [f.attname for f in fields], lead_values)
+             current_id, owner_id, owner_partner_id, from_my_queue) = row[:12]
+            lead, _stop = model_from_row(Lead, row, 12, connection.alias)  # None: nothing was claimed
+            if lead is not None:
                 event = LeadEvent.CLAIMED if lead.source_queue_id else LeadEvent.CLAIMED_DIRECT
                 event_listeners_notify_bulk(event=event, model=Lead, object_ids=[lead.pk])
                 sla_clock_start(lead=lead, kind="first_touch")  # the queue's first-touch clock (issue 13)
